@@ -1,0 +1,125 @@
+import type { Matrix } from '../matrix.js';
+
+/**
+ * The primitive kernels every backend implements. Algorithms (src/algorithms) are written once
+ * against this interface and never branch on the backend; a backend only has to make these
+ * primitives fast. The JS backend is the reference: every other backend must compute the same
+ * function (up to float rounding, and exact ties in argmin).
+ *
+ * Conventions:
+ * - Data is uploaded once (`upload`) and stays resident across calls; per call only small
+ *   arrays (centroids, candidate rows, labels) go in and reductions come out.
+ * - Row ranges (`start`, `end`) let algorithms bound how much output one call produces, so no
+ *   N×N or oversized N×K array is ever built by a primitive.
+ * - Sums, counts, inertia and potentials are float64 on the host side.
+ */
+export type BackendName = 'js' | 'wasm' | 'webgpu';
+
+export type Metric = 'sqeuclidean' | 'euclidean' | 'cosine' | 'dot';
+
+/** A matrix resident on a backend (GPU buffers, WASM memory, or the host arrays for js). */
+export interface DeviceMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** The host matrix it was uploaded from (algorithms read single rows from it). */
+  readonly host: Matrix;
+  dispose(): void;
+}
+
+export interface AssignOptions {
+  /** Also return per-cluster coordinate sums and counts (the Lloyd update). */
+  accumulate: boolean;
+}
+
+export interface AssignResult {
+  /** Nearest centroid of each row (lowest index wins a tie). */
+  labels: Int32Array;
+  /** Σ over rows of the squared distance to the nearest centroid. */
+  inertia: number;
+  /** k × cols coordinate sums of the rows assigned to each centroid (when accumulating). */
+  sums?: Float64Array;
+  /** Rows assigned to each centroid (when accumulating). */
+  counts?: Float64Array;
+}
+
+/**
+ * Greedy k-means++ state: the squared distance from every row to its closest chosen centre,
+ * kept resident on the backend.
+ */
+export interface SeedingState {
+  /** Σ of the closest squared distances (the "potential"). */
+  readonly potential: number;
+  /**
+   * For each target t in [0, potential), the first row whose running sum of closest squared
+   * distances reaches t (NumPy's searchsorted on the float64 cumulative sum, clipped to the
+   * last row).
+   */
+  sample(targets: Float64Array): Promise<Int32Array>;
+  /** For each candidate row, the potential if it were added as a centre. */
+  trial(candidateRows: Int32Array): Promise<Float64Array>;
+  /** Adds candidate `index` of the last `trial` as a centre. */
+  commit(index: number): Promise<void>;
+  dispose(): void;
+}
+
+export interface KnnResult {
+  /** rows × k neighbour indices into B, nearest first. */
+  indices: Int32Array;
+  /** rows × k values of the metric, in the same order. */
+  distances: Float32Array;
+}
+
+export interface SimilarityResult {
+  /** rows × texts: softmax probabilities (or scaled cosine logits without softmax). */
+  scores: Float32Array;
+  /** Index of the best text per row. */
+  labels: Int32Array;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** One line for `clusterkit info` (e.g. "wasm: SIMD, relaxed SIMD, 16 threads"). */
+  readonly description: string;
+
+  upload(matrix: Matrix): Promise<DeviceMatrix>;
+
+  /**
+   * Fused assignment: nearest of `k` centroids (k × cols, row-major) for every row, inertia,
+   * and optionally the Lloyd sums — without materialising the N×K distance matrix.
+   */
+  assign(x: DeviceMatrix, centroids: Float32Array, k: number, options: AssignOptions): Promise<AssignResult>;
+
+  /** Starts greedy k-means++ with row `firstRow` as the first centre. */
+  startSeeding(x: DeviceMatrix, firstRow: number): Promise<SeedingState>;
+
+  /**
+   * For rows [start, end) of `x`: the sum of Euclidean distances to every row of each of the
+   * `k` clusters given by `labels` (one label per row of x). Result: (end−start) × k.
+   * Silhouette needs exactly these sums; the N×N distance matrix is never stored.
+   */
+  clusterDistanceSums(x: DeviceMatrix, labels: Int32Array, k: number, start: number, end: number): Promise<Float64Array>;
+
+  /** Distances (by `metric`) from rows [start, end) of `a` to every row of `b`: (end−start) × b.rows. */
+  distances(a: DeviceMatrix, b: DeviceMatrix, metric: Metric, start: number, end: number): Promise<Float32Array>;
+
+  /**
+   * The `k` nearest rows of `b` for rows [start, end) of `a`. For 'dot', nearest means the
+   * largest inner product; for the others, the smallest distance. Ties go to the lower index.
+   */
+  knn(a: DeviceMatrix, b: DeviceMatrix, k: number, metric: Metric, start: number, end: number): Promise<KnnResult>;
+
+  /**
+   * CLIP zero-shot scores for rows [start, end) of `images`: logitScale × cosine similarity to
+   * each row of `texts`, then a softmax over texts when `softmax` is set.
+   */
+  similarity(
+    images: DeviceMatrix,
+    texts: DeviceMatrix,
+    logitScale: number,
+    softmax: boolean,
+    start: number,
+    end: number,
+  ): Promise<SimilarityResult>;
+
+  dispose(): void;
+}

@@ -1,0 +1,206 @@
+import { describeNonFinite, inputError } from './errors.js';
+
+/** A run of whole rows stored contiguously, row-major. */
+export interface MatrixChunk {
+  readonly rowStart: number;
+  readonly rows: number;
+  readonly data: Float32Array;
+}
+
+/** Rows per chunk are chosen so a chunk holds at most this many floats (256 MiB). */
+export const DEFAULT_CHUNK_ELEMENTS = 1 << 26;
+
+/**
+ * A dense row-major float32 matrix, split into chunks of whole rows.
+ *
+ * Chunks exist because millions of 512-D rows exceed what one typed array, one WASM memory or
+ * one GPU binding can hold; algorithms and backends walk the chunks instead of assuming one
+ * contiguous array. Small matrices have exactly one chunk.
+ */
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly chunks: readonly MatrixChunk[];
+  /** Optional column names, used in error messages and output tables. */
+  readonly columnNames: readonly string[] | undefined;
+  private finiteChecked = false;
+
+  constructor(rows: number, cols: number, chunks: readonly MatrixChunk[], columnNames?: readonly string[]) {
+    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`Matrix: bad row count ${rows}`);
+    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`Matrix: bad column count ${cols}`);
+    let expected = 0;
+    for (const chunk of chunks) {
+      if (chunk.rowStart !== expected || chunk.data.length !== chunk.rows * cols) {
+        throw new RangeError(`Matrix: chunk at row ${chunk.rowStart} does not continue row ${expected} with ${cols} columns`);
+      }
+      expected += chunk.rows;
+    }
+    if (expected !== rows) throw new RangeError(`Matrix: chunks hold ${expected} rows, expected ${rows}`);
+    if (columnNames && columnNames.length !== cols) throw new RangeError('Matrix: one name per column expected');
+    this.rows = rows;
+    this.cols = cols;
+    this.chunks = chunks;
+    this.columnNames = columnNames;
+  }
+
+  /** Wraps (float32) or converts (other arrays) row-major data of `rows` × `cols`. */
+  static from(data: Float32Array | Float64Array | ArrayLike<number>, rows: number, cols: number, columnNames?: readonly string[]): Matrix {
+    if (data.length !== rows * cols) {
+      throw inputError(`expected ${rows} × ${cols} = ${rows * cols} values, got ${data.length}`);
+    }
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    const builder = new MatrixBuilder(cols, columnNames);
+    builder.appendRows(f32);
+    return builder.build();
+  }
+
+  /** Builds a matrix from an array of rows; rows of unequal length are an error naming the row. */
+  static fromRows(rowList: readonly ArrayLike<number>[], columnNames?: readonly string[]): Matrix {
+    if (rowList.length === 0) throw inputError('no rows');
+    const cols = rowList[0]!.length;
+    const builder = new MatrixBuilder(cols, columnNames);
+    const row = new Float32Array(cols);
+    rowList.forEach((values, i) => {
+      if (values.length !== cols) {
+        throw inputError(`row ${i + 1} has ${values.length} values, expected ${cols} like row 1`);
+      }
+      for (let j = 0; j < cols; j++) row[j] = values[j]!;
+      builder.appendRows(row);
+    });
+    return builder.build();
+  }
+
+  /** A view of row `i` (no copy). */
+  row(i: number): Float32Array {
+    const chunk = this.chunkOf(i);
+    const offset = (i - chunk.rowStart) * this.cols;
+    return chunk.data.subarray(offset, offset + this.cols);
+  }
+
+  /** The chunk holding row `i`. */
+  chunkOf(i: number): MatrixChunk {
+    if (i < 0 || i >= this.rows) throw new RangeError(`row ${i} out of range 0..${this.rows - 1}`);
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.chunks[mid]!.rowStart <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.chunks[lo]!;
+  }
+
+  /** All values in one contiguous array (the chunk itself when there is only one). */
+  toFloat32Array(): Float32Array {
+    if (this.chunks.length === 1) return this.chunks[0]!.data;
+    const out = new Float32Array(this.rows * this.cols);
+    for (const chunk of this.chunks) out.set(chunk.data, chunk.rowStart * this.cols);
+    return out;
+  }
+
+  /** A new matrix of the given rows, in the given order. */
+  selectRows(indices: ArrayLike<number>): Matrix {
+    const builder = new MatrixBuilder(this.cols, this.columnNames);
+    for (let i = 0; i < indices.length; i++) builder.appendRows(this.row(indices[i]!));
+    return builder.build();
+  }
+
+  /**
+   * Throws an input error naming the first NaN or infinite value (row and column are 1-based in
+   * the message, the column by name when known). Scans once per matrix.
+   */
+  assertFinite(): void {
+    if (this.finiteChecked) return;
+    for (const chunk of this.chunks) {
+      const { data } = chunk;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (v - v !== 0) {
+          const row = chunk.rowStart + Math.floor(i / this.cols);
+          const col = i % this.cols;
+          const name = this.columnNames ? `column "${this.columnNames[col]}"` : `column ${col + 1}`;
+          throw inputError(`${name}, row ${row + 1}: value is ${describeNonFinite(v)}; clustering needs finite numbers`);
+        }
+      }
+    }
+    this.finiteChecked = true;
+  }
+}
+
+/**
+ * Appends rows into chunks of bounded size. Readers stream record batches through one of
+ * these, so a large file becomes float32 chunks without ever being a JS array of rows.
+ */
+export class MatrixBuilder {
+  readonly cols: number;
+  private readonly chunkRows: number;
+  private readonly columnNames: readonly string[] | undefined;
+  private readonly chunks: MatrixChunk[] = [];
+  private current: Float32Array;
+  private filled = 0; // rows in `current`
+  private total = 0;
+
+  constructor(cols: number, columnNames?: readonly string[], chunkElements = DEFAULT_CHUNK_ELEMENTS) {
+    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`MatrixBuilder: bad column count ${cols}`);
+    this.cols = cols;
+    this.columnNames = columnNames;
+    this.chunkRows = Math.max(1, Math.floor(chunkElements / cols));
+    this.current = new Float32Array(0);
+  }
+
+  get rows(): number {
+    return this.total;
+  }
+
+  /** Appends whole rows given row-major (length a multiple of `cols`). */
+  appendRows(values: Float32Array): void {
+    if (values.length % this.cols !== 0) throw new RangeError('MatrixBuilder: partial row');
+    let offset = 0;
+    while (offset < values.length) {
+      const rows = Math.min((values.length - offset) / this.cols, this.chunkRows);
+      const view = this.reserveRows(rows);
+      view.set(values.subarray(offset, offset + view.length));
+      offset += view.length;
+    }
+  }
+
+  /**
+   * Space for `rows` more rows (at most one chunk's worth), to be filled in place by the caller,
+   * row-major; saves a copy when converting columnar batches.
+   */
+  reserveRows(rows: number): Float32Array {
+    if (rows > this.chunkRows) throw new RangeError('MatrixBuilder: reserve at most one chunk of rows');
+    const need = this.filled + rows;
+    if (need > this.chunkRows) {
+      this.flush();
+    } else if (need * this.cols > this.current.length) {
+      // Grow geometrically up to the chunk size so small inputs do not allocate 256 MiB.
+      const capacityRows = Math.min(this.chunkRows, Math.max(need, 2 * (this.current.length / this.cols), 1024));
+      const grown = new Float32Array(capacityRows * this.cols);
+      grown.set(this.current.subarray(0, this.filled * this.cols));
+      this.current = grown;
+    }
+    if (this.current.length === 0) {
+      this.current = new Float32Array(Math.min(this.chunkRows, Math.max(rows, 1024)) * this.cols);
+    }
+    const view = this.current.subarray(this.filled * this.cols, (this.filled + rows) * this.cols);
+    this.filled += rows;
+    this.total += rows;
+    return view;
+  }
+
+  build(): Matrix {
+    this.flush();
+    if (this.total === 0) throw inputError('no rows');
+    return new Matrix(this.total, this.cols, this.chunks, this.columnNames);
+  }
+
+  private flush(): void {
+    if (this.filled === 0) return;
+    const rowStart = this.total - this.filled;
+    this.chunks.push({ rowStart, rows: this.filled, data: this.current.subarray(0, this.filled * this.cols) });
+    this.current = new Float32Array(0);
+    this.filled = 0;
+  }
+}
