@@ -26,7 +26,16 @@ export interface DeviceMatrix {
   dispose(): void;
 }
 
-export interface AssignOptions {
+export interface LloydOptions {
+  /**
+   * Keep Hamerly's triangle-inequality bounds between steps and skip the distance evaluations
+   * they prove unnecessary; labels must come out exactly as without bounds. 'auto': the
+   * backend uses bounds where they pay on it for this k and width.
+   */
+  bounds: boolean | 'auto';
+}
+
+export interface StepOptions {
   /** Also return per-cluster coordinate sums and counts (the Lloyd update). */
   accumulate: boolean;
 }
@@ -40,6 +49,21 @@ export interface AssignResult {
   sums?: Float64Array;
   /** Rows assigned to each centroid (when accumulating). */
   counts?: Float64Array;
+  /** Row-to-centroid distances computed in this step (n·k without bounds). */
+  distanceEvaluations: number;
+}
+
+/**
+ * Assignment steps over one resident dataset with k centroids. The backend may keep per-row
+ * state between steps (labels, bounds); each step gets the full new centroids.
+ */
+export interface LloydSession {
+  /**
+   * Fused assignment: nearest of the k centroids (k × cols, row-major) for every row, inertia,
+   * and optionally the Lloyd sums — without materialising the N×K distance matrix.
+   */
+  step(centroids: Float32Array, options: StepOptions): Promise<AssignResult>;
+  dispose(): void;
 }
 
 /**
@@ -83,11 +107,8 @@ export interface Backend {
 
   upload(matrix: Matrix): Promise<DeviceMatrix>;
 
-  /**
-   * Fused assignment: nearest of `k` centroids (k × cols, row-major) for every row, inertia,
-   * and optionally the Lloyd sums — without materialising the N×K distance matrix.
-   */
-  assign(x: DeviceMatrix, centroids: Float32Array, k: number, options: AssignOptions): Promise<AssignResult>;
+  /** Starts assignment steps of `x` against k centroids (k-means, predict). */
+  startLloyd(x: DeviceMatrix, k: number, options: LloydOptions): Promise<LloydSession>;
 
   /** Starts greedy k-means++ with row `firstRow` as the first centre. */
   startSeeding(x: DeviceMatrix, firstRow: number): Promise<SeedingState>;

@@ -1,0 +1,64 @@
+import { ClusterkitError, optionError } from '../errors.js';
+import type { Backend, BackendName } from './backend.js';
+import { JsBackend } from './js/index.js';
+
+export type BackendChoice = 'auto' | BackendName;
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'js'];
+
+export interface BackendOptions {
+  /** Worker threads for the wasm backend (default: every core). */
+  threads?: number;
+}
+
+/** What `clusterkit info` reports for one backend. */
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  detail: string;
+}
+
+interface BackendFactory {
+  name: BackendName;
+  /** A ready backend, or the reason it cannot run here. */
+  create(options: BackendOptions): Promise<Backend | { unavailable: string }>;
+}
+
+/**
+ * Backends in the order `auto` prefers them: a hardware GPU first, then WebAssembly, then
+ * plain JS. Each factory reports why it cannot run rather than throwing, so `auto` can move on
+ * and `info` can explain.
+ */
+const FACTORIES: readonly BackendFactory[] = [
+  { name: 'webgpu', create: async () => ({ unavailable: 'not part of this build yet' }) },
+  { name: 'wasm', create: async () => ({ unavailable: 'not part of this build yet' }) },
+  { name: 'js', create: async () => new JsBackend() },
+];
+
+export async function createBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<Backend> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw optionError('backend', `expected one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(choice)}`);
+  }
+  const reasons: string[] = [];
+  for (const factory of FACTORIES) {
+    if (choice !== 'auto' && factory.name !== choice) continue;
+    const made = await factory.create(options);
+    if (!('unavailable' in made)) return made;
+    reasons.push(`${factory.name}: ${made.unavailable}`);
+  }
+  throw new ClusterkitError('backend', `backend ${choice} cannot run here (${reasons.join('; ')})`);
+}
+
+export async function probeBackends(options: BackendOptions = {}): Promise<BackendProbe[]> {
+  const probes: BackendProbe[] = [];
+  for (const factory of FACTORIES) {
+    const made = await factory.create(options);
+    if ('unavailable' in made) {
+      probes.push({ name: factory.name, available: false, detail: made.unavailable });
+    } else {
+      probes.push({ name: factory.name, available: true, detail: made.description });
+      made.dispose();
+    }
+  }
+  return probes;
+}

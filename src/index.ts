@@ -1,0 +1,12 @@
+export { Engine, type EngineOptions, type KMeansResult } from './engine.js';
+export { Matrix, MatrixBuilder, type MatrixChunk } from './matrix.js';
+export { ClusterkitError, type ErrorKind } from './errors.js';
+export { Rng } from './rng.js';
+export type { DataInput, ColumnSelection } from './input.js';
+export type { BackendName, Metric } from './backends/backend.js';
+export { probeBackends, type BackendChoice, type BackendProbe } from './backends/select.js';
+export type { KMeansOptions, KMeansInit, KMeansProgress } from './algorithms/kmeans.js';
+export type { SilhouetteOptions, SilhouetteResult } from './algorithms/silhouette.js';
+export type { DistanceOptions, KnnOptions, KnnResult } from './algorithms/neighbors.js';
+export type { SimilarityOptions, SimilarityResult } from './algorithms/similarity.js';
+export { standardize } from './algorithms/scale.js';
