@@ -23,7 +23,8 @@ What it writes:
       Synthetic stand-in for CLIP image embeddings of street-level photos:
       unit-length rows drawn around 6 cluster directions on the unit sphere
       (unequal cluster sizes, rows shuffled). Two of the six directions are
-      correlated (cosine about 0.5) so the problem is not trivially separable.
+      correlated (cosine about 0.5); rows have cosine ~0.55 to their own direction
+      and nearest-prompt (zero-shot) accuracy is ~99%, not 100%.
 
   samples/street-texts.npy
       float32, shape (6, 64): unit-length "prompt embeddings", each a noisy copy
@@ -91,8 +92,9 @@ def write_street():
     labels = np.repeat(np.arange(k), counts)
     labels = labels[rng.permutation(N_IMAGES)]
 
-    # noise of norm ~0.9 around the direction -> cosine to own direction ~0.75
-    noise = rng.standard_normal((N_IMAGES, DIM)) * (0.9 / np.sqrt(DIM))
+    # noise of norm ~1.5 around the direction -> cosine to own direction ~0.55,
+    # zero-shot argmax accuracy ~99% (a few images fall nearer another prompt)
+    noise = rng.standard_normal((N_IMAGES, DIM)) * (1.5 / np.sqrt(DIM))
     images = unit(dirs[labels] + noise).astype(np.float32)
     texts = unit(dirs + rng.standard_normal((k, DIM)) * (0.5 / np.sqrt(DIM))).astype(np.float32)
 
