@@ -1,4 +1,5 @@
 import type { RecordBatch, Table } from 'apache-arrow';
+import type { ColumnSelection } from './io/to-matrix.js';
 import { Matrix } from './matrix.js';
 
 /**
@@ -7,11 +8,7 @@ import { Matrix } from './matrix.js';
  */
 export type DataInput = Matrix | Table | AsyncIterable<RecordBatch> | Iterable<RecordBatch>;
 
-/** Which columns of a table are the features (default: every numeric column). */
-export interface ColumnSelection {
-  columns?: string[];
-  embedding?: string;
-}
+export type { ColumnSelection } from './io/to-matrix.js';
 
 export async function toMatrix(input: DataInput, selection: ColumnSelection = {}): Promise<Matrix> {
   if (input instanceof Matrix) {

@@ -25,7 +25,8 @@ export class Matrix {
   readonly columnNames: readonly string[] | undefined;
   private finiteChecked = false;
 
-  constructor(rows: number, cols: number, chunks: readonly MatrixChunk[], columnNames?: readonly string[]) {
+  /** `finite`: the caller has checked every value is finite, so assertFinite() need not scan. */
+  constructor(rows: number, cols: number, chunks: readonly MatrixChunk[], columnNames?: readonly string[], finite = false) {
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`Matrix: bad row count ${rows}`);
     if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`Matrix: bad column count ${cols}`);
     let expected = 0;
@@ -41,6 +42,7 @@ export class Matrix {
     this.cols = cols;
     this.chunks = chunks;
     this.columnNames = columnNames;
+    this.finiteChecked = finite;
   }
 
   /** Wraps (float32) or converts (other arrays) row-major data of `rows` × `cols`. */
@@ -190,10 +192,11 @@ export class MatrixBuilder {
     return view;
   }
 
-  build(): Matrix {
+  /** `finite`: every value appended was checked to be finite (readers check while converting). */
+  build(options: { finite?: boolean } = {}): Matrix {
     this.flush();
     if (this.total === 0) throw inputError('no rows');
-    return new Matrix(this.total, this.cols, this.chunks, this.columnNames);
+    return new Matrix(this.total, this.cols, this.chunks, this.columnNames, options.finite);
   }
 
   private flush(): void {

@@ -18,10 +18,13 @@ export interface BackendProbe {
   detail: string;
 }
 
+/** 'auto' asks only for a backend worth picking unasked (no software GPU adapter). */
+export type Purpose = 'auto' | 'forced';
+
 interface BackendFactory {
   name: BackendName;
-  /** A ready backend, or the reason it cannot run here. */
-  create(options: BackendOptions): Promise<Backend | { unavailable: string }>;
+  /** A ready backend, or the reason it cannot run here (for this purpose). */
+  create(options: BackendOptions, purpose: Purpose): Promise<Backend | { unavailable: string }>;
 }
 
 /**
@@ -42,17 +45,18 @@ export async function createBackend(choice: BackendChoice, options: BackendOptio
   const reasons: string[] = [];
   for (const factory of FACTORIES) {
     if (choice !== 'auto' && factory.name !== choice) continue;
-    const made = await factory.create(options);
+    const made = await factory.create(options, choice === 'auto' ? 'auto' : 'forced');
     if (!('unavailable' in made)) return made;
     reasons.push(`${factory.name}: ${made.unavailable}`);
   }
   throw new ClusterkitError('backend', `backend ${choice} cannot run here (${reasons.join('; ')})`);
 }
 
+/** Every backend as it would run when asked for by name (`info`). */
 export async function probeBackends(options: BackendOptions = {}): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = [];
   for (const factory of FACTORIES) {
-    const made = await factory.create(options);
+    const made = await factory.create(options, 'forced');
     if ('unavailable' in made) {
       probes.push({ name: factory.name, available: false, detail: made.unavailable });
     } else {

@@ -1,0 +1,94 @@
+import { resolveKMeansOptions, type KMeansOptions } from '../../algorithms/kmeans.js';
+import { Engine } from '../../engine.js';
+import { appendColumns, dropColumns, schemaWith, writeTable } from '../../io/index.js';
+import { optionError } from '../../errors.js';
+import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
+import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures } from '../features.js';
+import { emit } from '../output.js';
+import { note, Progress } from '../progress.js';
+
+export const KMEANS_USAGE = `clusterkit kmeans <input> --k N [--columns a,b,c | --embedding col] [--exclude a,b]
+    [--scale none|standard] [--init k-means++|random] [--n-init N] [--max-iter N] [--tol T] [--seed S]
+    [--algorithm auto|lloyd|hamerly] [--backend auto|webgpu|wasm|js] [--threads N] [-o out.(csv|parquet|arrow)] [--json]
+  k-means. The output keeps the input's columns and adds "cluster" (int32).`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...FEATURE_OPTIONS,
+  k: { type: 'string' },
+  seed: { type: 'string' },
+  'n-init': { type: 'string' },
+  'max-iter': { type: 'string' },
+  tol: { type: 'string' },
+  init: { type: 'string' },
+  algorithm: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+export async function kmeans(argv: string[]): Promise<void> {
+  const { values, positionals } = parse('kmeans', argv, OPTIONS, ['input']);
+  const k = integerOption(values, 'k');
+  if (k === undefined) throw optionError('--k', 'is required (the number of clusters)');
+  const output = stringOption(values, 'output');
+  checkOutputPath(output);
+  const init = choiceOption(values, 'init', ['k-means++', 'random'] as const);
+  const algorithm = choiceOption(values, 'algorithm', ['auto', 'lloyd', 'hamerly'] as const);
+  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
+
+  const options: KMeansOptions = {
+    k,
+    init,
+    algorithm,
+    nInit: integerOption(values, 'n-init'),
+    maxIter: integerOption(values, 'max-iter'),
+    tol: numberOption(values, 'tol'),
+    seed: integerOption(values, 'seed'),
+  };
+  resolveKMeansOptions(options, matrix.rows, matrix.cols); // bad options fail before any work
+
+  const engine = await Engine.create(engineOptions(values));
+  try {
+    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
+    const progress = new Progress();
+    const started = performance.now();
+    const fit = await engine.kmeans(matrix, {
+      ...options,
+      onIteration: (p) => progress.update((p.run + p.iteration / p.maxIter) / p.runs, `run ${p.run + 1}/${p.runs} iteration ${p.iteration} inertia ${p.inertia.toPrecision(6)}`),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    progress.done();
+
+    if (output) {
+      const drop = source.schema.fields.some((f) => f.name === 'cluster') ? ['cluster'] : [];
+      if (drop.length) note(`the input's "cluster" column is replaced in ${output}`);
+      const append = [{ name: 'cluster', values: fit.labels }];
+      await writeTable(output, schemaWith(source.schema, { drop, append }), appendColumns(dropColumns(source.batches(), drop), append));
+    }
+
+    const sizes = new Array<number>(k).fill(0);
+    for (const label of fit.labels) sizes[label]! += 1;
+    const result = {
+      backend: engine.backend,
+      n: matrix.rows,
+      d: matrix.cols,
+      k,
+      inertia: fit.inertia,
+      iterations: fit.iterations,
+      converged: fit.converged,
+      seconds,
+      sizes,
+      columns,
+      ...(output ? { output } : {}),
+    };
+    emit(values.json, result, () =>
+      [
+        `k-means, k = ${k}, on ${result.n} rows × ${result.d} features (${engine.backend}): ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged (max-iter reached)'}, ${seconds.toFixed(3)} s`,
+        `inertia ${fit.inertia.toPrecision(8)}`,
+        `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+        ...(output ? [`wrote ${output}`] : []),
+      ].join('\n'),
+    );
+  } finally {
+    engine.dispose();
+  }
+}

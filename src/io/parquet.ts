@@ -1,0 +1,152 @@
+import { openAsBlob } from 'node:fs';
+import * as arrow from 'apache-arrow';
+import type * as ParquetWasm from 'parquet-wasm';
+import { fileError } from '../errors.js';
+import { emptyBatch } from './batch.js';
+import { BATCH_ROWS, decodeError, writeFully, type OutputFile } from './files.js';
+import type { TableSource } from './read.js';
+
+const FORMAT_NAME = 'Parquet';
+
+let parquetWasm: Promise<typeof ParquetWasm> | undefined;
+
+/** parquet-wasm compiles 5 MB of WebAssembly when imported: only done once a Parquet file is used. */
+function loadParquetWasm(): Promise<typeof ParquetWasm> {
+  parquetWasm ??= import('parquet-wasm');
+  return parquetWasm;
+}
+
+/**
+ * The Parquet writer buffers a whole row group in WebAssembly memory (at most 4 GiB); a bound
+ * in rows keeps a group of 512-D float32 embeddings at 128 MiB.
+ */
+const ROW_GROUP_ROWS = 65_536;
+
+/** Opens `path`; errors name `name` (the target, when checking a temporary file). */
+async function openFile(path: string, name = path): Promise<ParquetWasm.ParquetFile> {
+  const parquet = await loadParquetWasm();
+  try {
+    // A file-backed Blob: parquet-wasm reads the footer and then only the byte ranges it needs.
+    return await parquet.ParquetFile.fromFile(await openAsBlob(path));
+  } catch (err) {
+    throw decodeError(name, FORMAT_NAME, err);
+  }
+}
+
+/** parquet-wasm batches live in WebAssembly memory; IPC is its way of handing them to arrow-js. */
+function fromWasm(batch: ParquetWasm.RecordBatch): arrow.RecordBatch[] {
+  return arrow.tableFromIPC(batch.intoIPCStream()).batches;
+}
+
+function toWasm(parquet: typeof ParquetWasm, batch: arrow.RecordBatch): ParquetWasm.RecordBatch {
+  const table = parquet.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
+  try {
+    return table.recordBatch(0)!;
+  } finally {
+    table.free();
+  }
+}
+
+/** Node's ReadableStream is async-iterable; the DOM typings parquet-wasm declares do not say so. */
+function iterable<T>(stream: ReadableStream): AsyncIterable<T> {
+  return stream as unknown as AsyncIterable<T>;
+}
+
+async function* readBatches(path: string): AsyncGenerator<arrow.RecordBatch> {
+  const file = await openFile(path);
+  try {
+    const stream = iterable<ParquetWasm.RecordBatch>(await file.stream({ batchSize: BATCH_ROWS }));
+    for await (const batch of stream) yield* fromWasm(batch);
+  } catch (err) {
+    throw decodeError(path, FORMAT_NAME, err);
+  } finally {
+    file.free();
+  }
+}
+
+/** A Parquet file, read through parquet-wasm in batches of up to 65,536 rows. */
+export async function openParquet(path: string): Promise<TableSource> {
+  const file = await openFile(path);
+  let rows: number;
+  let schema: arrow.Schema;
+  try {
+    rows = file.metadata().fileMetadata().numRows();
+    schema = arrow.tableFromIPC(file.schema().intoIPCStream()).schema;
+  } catch (err) {
+    throw decodeError(path, FORMAT_NAME, err);
+  } finally {
+    file.free();
+  }
+  if (rows === 0) throw fileError(path, 'has no data rows');
+  return { path, format: 'parquet', schema, batches: () => readBatches(path) };
+}
+
+function writerProperties(parquet: typeof ParquetWasm, schema: arrow.Schema): ParquetWasm.WriterProperties {
+  let builder = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression.SNAPPY)
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
+    .setDictionaryEnabled(false);
+  // Dictionary encoding pays off for labels and text. On continuous floats it only costs: here
+  // it made writing ten times slower and the file larger.
+  for (const { name, type } of schema.fields) {
+    const labelsOrText =
+      arrow.DataType.isInt(type) ||
+      arrow.DataType.isUtf8(type) ||
+      arrow.DataType.isLargeUtf8(type) ||
+      arrow.DataType.isDictionary(type);
+    if (labelsOrText) builder = builder.setColumnDictionaryEnabled(name, true);
+  }
+  return builder.build();
+}
+
+/**
+ * Writes Parquet (Snappy-compressed) through parquet-wasm's transformParquetStream, batch by
+ * batch. That function drops any batch it fails to write, and ends the file cleanly when its
+ * input stream fails, without reporting either; so the input's error is kept here, and the row
+ * count in the written footer is checked against the rows sent.
+ */
+export async function writeParquet(
+  out: OutputFile,
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch>,
+): Promise<void> {
+  const parquet = await loadParquetWasm();
+  const iterator = batches[Symbol.asyncIterator]();
+  let rows = 0;
+  let failure: { error: unknown } | undefined;
+  const input = new ReadableStream<ParquetWasm.RecordBatch>({
+    start(controller) {
+      // The writer takes its schema from the first batch: an empty batch of `schema` makes that
+      // the declared schema, and lets a table without rows be written at all.
+      controller.enqueue(toWasm(parquet, emptyBatch(schema)));
+    },
+    async pull(controller) {
+      try {
+        const next = await iterator.next();
+        if (next.done) {
+          controller.close();
+        } else {
+          rows += next.value.numRows;
+          controller.enqueue(toWasm(parquet, next.value));
+        }
+      } catch (error) {
+        failure = { error };
+        controller.error(error);
+      }
+    },
+  });
+  try {
+    const output = await parquet.transformParquetStream(input, writerProperties(parquet, schema));
+    for await (const chunk of iterable<Uint8Array>(output)) await writeFully(out, chunk);
+  } finally {
+    await iterator.return?.();
+  }
+  if (failure) throw failure.error;
+  const file = await openFile(out.tempPath, out.path);
+  try {
+    const written = file.metadata().fileMetadata().numRows();
+    if (written !== rows) throw fileError(out.path, `could not be written: parquet-wasm wrote ${written} of ${rows} rows`);
+  } finally {
+    file.free();
+  }
+}

@@ -1,0 +1,234 @@
+import * as arrow from 'apache-arrow';
+import { describeNonFinite, inputError, optionError } from '../errors.js';
+import { MatrixBuilder, type Matrix } from '../matrix.js';
+import type { TableSource } from './read.js';
+
+export type MatrixInput =
+  | TableSource
+  | arrow.Table
+  | AsyncIterable<arrow.RecordBatch>
+  | Iterable<arrow.RecordBatch>;
+
+/** Which columns become the matrix; give at most one of the two. */
+export interface ColumnSelection {
+  /** Numeric columns, in this order. */
+  readonly columns?: readonly string[];
+  /** One FixedSizeList<Float32 | Float64> column, giving one matrix column per element. */
+  readonly embedding?: string;
+  /** Columns left out of the default choice of every numeric column (ids, labels). */
+  readonly exclude?: readonly string[];
+}
+
+export interface MatrixRead {
+  matrix: Matrix;
+  /** The table columns used, in order (a single name for an embedding column). */
+  columns: string[];
+}
+
+/**
+ * Converts a table to a row-major float32 Matrix, batch by batch.
+ *
+ * Without a selection, every numeric column (floats and integers of any width) but the
+ * excluded is used in table order; a table with no numeric column but exactly one float FixedSizeList column uses
+ * that one. Matrix columns are named after the table's (`emb[0]`, `emb[1]`, … for an
+ * embedding). A null, NaN or infinite value is an error naming its column and row, so the
+ * resulting matrix holds only finite numbers.
+ */
+export async function readMatrix(input: MatrixInput, select: ColumnSelection = {}): Promise<MatrixRead> {
+  if (select.columns && select.embedding !== undefined) {
+    throw optionError('embedding', 'cannot be combined with a list of columns');
+  }
+  if (select.columns?.length === 0) throw optionError('columns', 'names no column');
+  const { label, schema, batches } = sourceOf(input);
+  const where = label ? `${label}: ` : '';
+  let plan = schema && planFor(schema, select, where);
+  let builder: MatrixBuilder | undefined;
+  let rows = 0;
+  for await (const batch of batches) {
+    plan ??= planFor(batch.schema, select, where);
+    builder ??= new MatrixBuilder(plan.names.length, plan.names);
+    plan.convert(batch, builder, rows);
+    rows += batch.numRows;
+  }
+  if (!plan || !builder || rows === 0) throw inputError(`${where}the table has no rows`);
+  return { matrix: builder.build({ finite: true }), columns: plan.columns };
+}
+
+function sourceOf(input: MatrixInput): {
+  label?: string;
+  schema?: arrow.Schema;
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
+} {
+  if (input instanceof arrow.Table) return { schema: input.schema, batches: input.batches };
+  if ('batches' in input && typeof input.batches === 'function') {
+    return { label: input.path, schema: input.schema, batches: input.batches() };
+  }
+  return { batches: input as AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the columns
+
+interface Plan {
+  /** Table columns used. */
+  columns: string[];
+  /** Matrix column names. */
+  names: string[];
+  /** Appends a batch's rows; `firstRow` is the 0-based table row of the batch's first row. */
+  convert(batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number): void;
+}
+
+function isNumeric(type: arrow.DataType): boolean {
+  return arrow.DataType.isFloat(type) || arrow.DataType.isInt(type);
+}
+
+function isEmbedding(type: arrow.DataType): type is arrow.FixedSizeList {
+  if (!arrow.DataType.isFixedSizeList(type) || type.listSize === 0) return false;
+  const element = type.children[0]!.type;
+  return arrow.DataType.isFloat(element) && element.precision !== arrow.Precision.HALF;
+}
+
+function planFor(schema: arrow.Schema, select: ColumnSelection, where: string): Plan {
+  const fields = schema.fields;
+  const indexOf = (name: string): number => {
+    const index = fields.findIndex((field) => field.name === name);
+    if (index < 0) {
+      const names = fields.map((field) => field.name).join(', ');
+      throw inputError(`${where}unknown column "${name}"; the table has: ${names}`);
+    }
+    return index;
+  };
+
+  if (select.embedding !== undefined) {
+    const index = indexOf(select.embedding);
+    const { type } = fields[index]!;
+    if (!isEmbedding(type)) {
+      throw inputError(
+        `${where}column "${select.embedding}" is not an embedding (${type}); an embedding is a FixedSizeList of Float32 or Float64`,
+      );
+    }
+    return embeddingPlan(select.embedding, index, type.listSize, where);
+  }
+
+  if (select.columns) {
+    const indices = select.columns.map((name, i) => {
+      if (select.columns!.indexOf(name) !== i) throw inputError(`${where}column "${name}" is selected twice`);
+      const index = indexOf(name);
+      const { type } = fields[index]!;
+      if (!isNumeric(type)) {
+        const hint = isEmbedding(type) ? '; select an embedding column with the embedding option' : '';
+        throw inputError(`${where}column "${name}" is not numeric (${type})${hint}`);
+      }
+      return index;
+    });
+    return scalarPlan(schema, indices, where);
+  }
+
+  const excluded = new Set((select.exclude ?? []).map(indexOf));
+  const numeric = fields.flatMap((field, i) => (isNumeric(field.type) && !excluded.has(i) ? [i] : []));
+  if (numeric.length > 0) return scalarPlan(schema, numeric, where);
+  const embeddings = fields.filter((field) => isEmbedding(field.type));
+  if (embeddings.length === 1) {
+    const [field] = embeddings as [arrow.Field<arrow.FixedSizeList>];
+    return embeddingPlan(field.name, fields.indexOf(field), field.type.listSize, where);
+  }
+  if (embeddings.length > 1) {
+    const names = embeddings.map((field) => field.name).join(', ');
+    throw inputError(`${where}the table has several embedding columns (${names}); choose one with the embedding option`);
+  }
+  const columns = fields.map((field) => `${field.name} (${field.type})`).join(', ');
+  throw inputError(`${where}the table has no numeric or embedding column; its columns: ${columns || 'none'}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Converting batches
+//
+// Rows go into the builder in spans of about 1 MiB of floats: each span is filled column by
+// column straight from the arrow buffers, then scanned for non-finite values while it is still
+// in cache.
+
+const SPAN_FLOATS = 1 << 18;
+
+function missingValue(where: string, column: string, row: number): Error {
+  return inputError(`${where}column "${column}", row ${row + 1}: missing value`);
+}
+
+/** Throws for the first null among `count` values of `data` from `start`. */
+function checkNoNulls(data: arrow.Data, start: number, count: number, onNull: (index: number) => Error): void {
+  if (data.nullCount === 0) return;
+  for (let i = start; i < start + count; i++) if (!data.getValid(i)) throw onNull(i);
+}
+
+/** Throws for the first NaN or infinity in a filled span (row-major, `names.length` columns). */
+function checkFinite(span: Float32Array, names: readonly string[], firstRow: number, where: string): void {
+  for (let i = 0; i < span.length; i++) {
+    const v = span[i]!;
+    if (v - v !== 0) {
+      const row = firstRow + Math.floor(i / names.length) + 1;
+      const column = names[i % names.length];
+      throw inputError(`${where}column "${column}", row ${row}: value is ${describeNonFinite(v)}; clustering needs finite numbers`);
+    }
+  }
+}
+
+/** Copies `count` values of a numeric column from `start` into column `col` of a span. */
+function fillColumn(data: arrow.Data, start: number, count: number, span: Float32Array, cols: number, col: number): void {
+  const { type, values } = data;
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    for (let r = 0; r < count; r++) span[r * cols + col] = Number(values[start + r]!);
+  } else if (arrow.DataType.isFloat(type) && type.precision === arrow.Precision.HALF) {
+    const toNumber = arrow.util.uint16ToFloat64;
+    for (let r = 0; r < count; r++) span[r * cols + col] = toNumber(values[start + r]);
+  } else {
+    const numbers = values as ArrayLike<number>;
+    for (let r = 0; r < count; r++) span[r * cols + col] = numbers[start + r]!;
+  }
+}
+
+function scalarPlan(schema: arrow.Schema, indices: number[], where: string): Plan {
+  const names = indices.map((i) => schema.fields[i]!.name);
+  const cols = names.length;
+  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / cols));
+  return {
+    columns: names,
+    names,
+    convert(batch, builder, firstRow) {
+      const columns = indices.map((i) => batch.data.children[i]!);
+      for (let start = 0; start < batch.numRows; start += spanRows) {
+        const count = Math.min(spanRows, batch.numRows - start);
+        const span = builder.reserveRows(count);
+        columns.forEach((data, col) => {
+          checkNoNulls(data, start, count, (i) => missingValue(where, names[col]!, firstRow + i));
+          fillColumn(data, start, count, span, cols, col);
+        });
+        checkFinite(span, names, firstRow + start, where);
+      }
+    },
+  };
+}
+
+function embeddingPlan(name: string, index: number, size: number, where: string): Plan {
+  const names = Array.from({ length: size }, (_, k) => `${name}[${k}]`);
+  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / size));
+  return {
+    columns: [name],
+    names,
+    convert(batch, builder, firstRow) {
+      const list = batch.data.children[index]!;
+      // arrow-js keeps a sliced list's child sliced to match, so element k of row r is child
+      // value r * size + k; `offset` only shifts positions in the validity bitmaps.
+      const child = list.children[0]!;
+      const values = child.values as Float32Array | Float64Array;
+      for (let start = 0; start < batch.numRows; start += spanRows) {
+        const count = Math.min(spanRows, batch.numRows - start);
+        checkNoNulls(list, start, count, (i) => missingValue(where, name, firstRow + i));
+        checkNoNulls(child, start * size, count * size, (i) =>
+          missingValue(where, names[i % size]!, firstRow + Math.floor(i / size)),
+        );
+        const span = builder.reserveRows(count);
+        span.set(values.subarray(start * size, (start + count) * size)); // converts float64 too
+        checkFinite(span, names, firstRow + start, where);
+      }
+    },
+  };
+}
