@@ -18,6 +18,17 @@ export class ClusterkitError extends Error {
   }
 }
 
+/**
+ * A backend's device went away mid-call (a GPU reset, a driver crash). An engine created with
+ * `backend: 'auto'` catches exactly this and finishes the call on another backend.
+ */
+export class DeviceLostError extends ClusterkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('backend', message, options);
+    this.name = 'DeviceLostError';
+  }
+}
+
 export function optionError(option: string, message: string): ClusterkitError {
   return new ClusterkitError('option', `option ${option}: ${message}`);
 }

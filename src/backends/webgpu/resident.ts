@@ -1,0 +1,166 @@
+/// <reference types="@webgpu/types" />
+import { ClusterkitError } from '../../errors.js';
+import type { Matrix } from '../../matrix.js';
+import type { DeviceMatrix } from '../backend.js';
+import type { GpuContext } from './context.js';
+
+/** Most candidates one k-means++ trial evaluates at once (2 + ⌊ln k⌋ < 32 for any real k). */
+export const MAX_TRIALS = 32;
+
+export interface GpuChunk {
+  /** Global index of the chunk's first row. */
+  readonly rowStart: number;
+  readonly rows: number;
+  /** rows × dp4 vec4s, row-major, columns zero-padded to a multiple of 4. */
+  readonly buffer: GPUBuffer;
+  /** Index of the chunk's first 256-row block among all blocks of the matrix. */
+  readonly blockStart: number;
+}
+
+/**
+ * Rows of one chunk: as many as fit in one storage binding (so each chunk binds whole), and
+ * few enough that per-row side buffers of up to MAX_TRIALS floats per row bind whole too.
+ */
+export function chunkRows(ctx: GpuContext, dp4: number): number {
+  const rowBytes = dp4 * 16;
+  const limit = ctx.limits.maxBinding;
+  const rows = Math.min(Math.floor(limit / rowBytes), Math.floor(limit / (4 * MAX_TRIALS)));
+  return rows >= 256 ? rows - (rows % 256) : rows;
+}
+
+/**
+ * A matrix resident on the GPU: its rows in chunks of storage buffers (10M × 512 floats is
+ * 20 GB, ten 2 GB bindings on an H100), columns padded with zeros to a multiple of four so
+ * every kernel reads vec4s (zeros change no distance, dot product or norm).
+ *
+ * `mean` is an approximate column mean (from at most 65,536 evenly spaced rows): the expanded
+ * distance form ‖x‖² − 2x·c + ‖c‖² is computed on x − mean and c − mean, which keeps its
+ * cancellation error at the scale of the data's spread rather than of its offset.
+ */
+export class GpuMatrix implements DeviceMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly host: Matrix;
+  readonly dp4: number;
+  readonly chunks: readonly GpuChunk[];
+  readonly mean: Float32Array;
+  readonly blocks: number;
+  private readonly norms = new Map<string, GPUBuffer>();
+  private disposed = false;
+
+  private constructor(private readonly ctx: GpuContext, host: Matrix, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
+    this.rows = host.rows;
+    this.cols = host.cols;
+    this.host = host;
+    this.dp4 = dp4;
+    this.chunks = chunks;
+    this.mean = mean;
+    const last = chunks[chunks.length - 1]!;
+    this.blocks = last.blockStart + Math.ceil(last.rows / 256);
+  }
+
+  static async upload(ctx: GpuContext, host: Matrix): Promise<GpuMatrix> {
+    const dp4 = Math.ceil(host.cols / 4);
+    const rowBytes = dp4 * 16;
+    if (rowBytes > ctx.limits.maxBinding) {
+      throw new ClusterkitError(
+        'backend',
+        `webgpu: one row of ${host.cols} float32 values (${rowBytes} bytes) exceeds this device's storage binding limit (${ctx.limits.maxBinding} bytes)`,
+      );
+    }
+    const perChunk = chunkRows(ctx, dp4);
+    if (perChunk < 1) throw new ClusterkitError('backend', `webgpu: the storage binding limit (${ctx.limits.maxBinding} bytes) is too small`);
+    const mean = columnMean(host, dp4 * 4);
+    const chunks: GpuChunk[] = [];
+    await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
+      let blockStart = 0;
+      for (let rowStart = 0; rowStart < host.rows; rowStart += perChunk) {
+        const rows = Math.min(perChunk, host.rows - rowStart);
+        const buffer = ctx.storage(rows * rowBytes, `matrix rows ${rowStart}..${rowStart + rows - 1}`);
+        chunks.push({ rowStart, rows, buffer, blockStart });
+        blockStart += Math.ceil(rows / 256);
+        writeRows(ctx, host, buffer, rowStart, rows, dp4);
+      }
+    });
+    return new GpuMatrix(ctx, host, dp4, chunks, mean);
+  }
+
+  /** The chunk-local pieces of global rows [start, end). */
+  *parts(start: number, end: number): Generator<{ chunk: GpuChunk; base: number; rows: number; offset: number }> {
+    for (const chunk of this.chunks) {
+      const from = Math.max(start, chunk.rowStart);
+      const to = Math.min(end, chunk.rowStart + chunk.rows);
+      if (from < to) yield { chunk, base: from - chunk.rowStart, rows: to - from, offset: from - start };
+    }
+  }
+
+  /**
+   * Per-row norms of the whole matrix, indexed by global row, computed once: 'centred' is
+   * ‖x − mean‖² rounded exactly like the pairs kernel's dot products; 'euclidean' is ‖x‖.
+   */
+  async rowNorms(kind: 'centred' | 'euclidean', compute: (out: GPUBuffer) => Promise<void>): Promise<GPUBuffer> {
+    this.assertLive();
+    let buffer = this.norms.get(kind);
+    if (!buffer) {
+      buffer = await this.ctx.guard('allocating row norms', () => this.ctx.storage(this.rows * 4, `${kind} norms`));
+      await compute(buffer);
+      this.norms.set(kind, buffer);
+    }
+    return buffer;
+  }
+
+  assertLive(): void {
+    if (this.disposed) throw new ClusterkitError('backend', 'webgpu: matrix used after dispose()');
+    this.ctx.check();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const chunk of this.chunks) chunk.buffer.destroy();
+    for (const buffer of this.norms.values()) buffer.destroy();
+    this.norms.clear();
+  }
+}
+
+/** Copies host rows [rowStart, rowStart + rows) into `buffer`, padding columns to dp4·4. */
+function writeRows(ctx: GpuContext, host: Matrix, buffer: GPUBuffer, rowStart: number, rows: number, dp4: number): void {
+  const d = host.cols;
+  const dp = dp4 * 4;
+  const end = rowStart + rows;
+  for (const chunk of host.chunks) {
+    const from = Math.max(rowStart, chunk.rowStart);
+    const to = Math.min(end, chunk.rowStart + chunk.rows);
+    if (from >= to) continue;
+    const src = chunk.data.subarray((from - chunk.rowStart) * d, (to - chunk.rowStart) * d);
+    const dstOffset = (from - rowStart) * dp * 4;
+    if (dp === d) {
+      ctx.write(buffer, dstOffset, src);
+      continue;
+    }
+    // Repack in slabs of about 16 MiB.
+    const slabRows = Math.max(1, Math.floor((1 << 22) / dp));
+    for (let r = 0; r < to - from; r += slabRows) {
+      const n = Math.min(slabRows, to - from - r);
+      const slab = new Float32Array(n * dp);
+      for (let i = 0; i < n; i++) slab.set(src.subarray((r + i) * d, (r + i + 1) * d), i * dp);
+      ctx.write(buffer, dstOffset + r * dp * 4, slab);
+    }
+  }
+}
+
+/** Column means from at most 65,536 evenly spaced rows, float64 then rounded; padded to dp. */
+function columnMean(host: Matrix, dp: number): Float32Array {
+  const d = host.cols;
+  const step = Math.max(1, Math.floor(host.rows / 65536));
+  const sums = new Float64Array(d);
+  let n = 0;
+  for (let i = 0; i < host.rows; i += step) {
+    const row = host.row(i);
+    for (let j = 0; j < d; j++) sums[j]! += row[j]!;
+    n++;
+  }
+  const mean = new Float32Array(dp);
+  for (let j = 0; j < d; j++) mean[j] = sums[j]! / n;
+  return mean;
+}
