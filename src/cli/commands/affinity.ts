@@ -1,0 +1,97 @@
+import { resolveAffinityOptions, type AffinityOptions } from '../../algorithms/affinity.js';
+import { Engine } from '../../engine.js';
+import { COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
+import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
+import { emit } from '../output.js';
+import { note, Progress } from '../progress.js';
+import { withFlagNames } from './agglomerative.js';
+
+export const AFFINITY_USAGE = `clusterkit affinity <input> [--damping 0.5] [--preference P] [--max-iter 200] [--convergence-iter 15] [--seed S]
+    [--columns a,b,c | --embedding col] [--exclude a,b] [--scale none|standard]
+    [--backend auto|webgpu|wasm|js] [--threads N] [-o out.(csv|parquet|arrow)] [--json]
+  Affinity propagation (scikit-learn's AffinityPropagation) on negative squared Euclidean
+  distances; the preference defaults to their median (lower: fewer clusters; negative values
+  need "=": --preference=-50). The output keeps
+  the input's columns and adds "cluster" (int32; -1 everywhere if no exemplar emerged). Memory:
+  three n × n float64 matrices (24·n² bytes), so meant for up to a few thousand rows.`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...FEATURE_OPTIONS,
+  damping: { type: 'string' },
+  preference: { type: 'string' },
+  'max-iter': { type: 'string' },
+  'convergence-iter': { type: 'string' },
+  seed: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+const FLAGS: Record<string, string> = {
+  damping: '--damping',
+  preference: '--preference',
+  maxIter: '--max-iter',
+  convergenceIter: '--convergence-iter',
+  seed: '--seed',
+};
+
+export async function affinity(argv: string[]): Promise<void> {
+  const { values, positionals } = parse('affinity', argv, OPTIONS, ['input']);
+  const output = stringOption(values, 'output');
+  checkOutputPath(output);
+  const options: AffinityOptions = {
+    damping: numberOption(values, 'damping'),
+    preference: numberOption(values, 'preference'),
+    maxIter: integerOption(values, 'max-iter'),
+    convergenceIter: integerOption(values, 'convergence-iter'),
+    seed: integerOption(values, 'seed'),
+  };
+  withFlagNames(() => resolveAffinityOptions(options, 1), FLAGS); // option errors before reading the data
+  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
+  withFlagNames(() => resolveAffinityOptions(options, matrix.rows), FLAGS);
+
+  const engine = await Engine.create(engineOptions(values));
+  try {
+    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
+    const progress = new Progress();
+    const started = performance.now();
+    const fit = await engine.affinityPropagation(matrix, {
+      ...options,
+      onIteration: (p) => progress.update(p.iteration / p.maxIter, `iteration ${p.iteration}: ${p.exemplars} exemplars`),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    progress.done();
+    if (!fit.converged) note(`did not converge in ${fit.iterations} iterations (raise --max-iter or --damping)`);
+
+    if (output) {
+      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
+    }
+
+    const sizes = new Array<number>(fit.exemplars.length).fill(0);
+    for (const label of fit.labels) if (label >= 0) sizes[label]! += 1;
+    const result = {
+      backend: engine.backend,
+      n: matrix.rows,
+      d: matrix.cols,
+      clusters: fit.exemplars.length,
+      exemplars: Array.from(fit.exemplars),
+      iterations: fit.iterations,
+      converged: fit.converged,
+      preference: typeof fit.preference === 'number' ? fit.preference : null,
+      seconds,
+      sizes,
+      columns,
+      ...(output ? { output } : {}),
+    };
+    emit(values.json, result, () =>
+      [
+        `affinity propagation on ${result.n} rows × ${result.d} features (${engine.backend}): ${result.clusters} clusters, ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged'}, ${seconds.toFixed(3)} s`,
+        `preference ${typeof fit.preference === 'number' ? fit.preference.toPrecision(6) : 'per row'}`,
+        `exemplar rows (1-based): ${result.exemplars.map((e) => e + 1).join(', ')}`,
+        `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+        ...(output ? [`wrote ${output}`] : []),
+      ].join('\n'),
+    );
+  } finally {
+    engine.dispose();
+  }
+}
