@@ -61,71 +61,20 @@ against every fixture; it documents the semantics the TypeScript implementation
 must reproduce.
 """
 
-import os
+import warnings
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-import json  # noqa: E402
-import sys  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-import scipy.special  # noqa: E402
-import sklearn  # noqa: E402
-from scipy.spatial.distance import cdist  # noqa: E402
-from sklearn.cluster import KMeans, kmeans_plusplus  # noqa: E402
-from sklearn.datasets import load_digits, load_iris, load_wine, make_blobs  # noqa: E402
-from sklearn.metrics import silhouette_samples, silhouette_score  # noqa: E402
-from sklearn.metrics.pairwise import cosine_distances  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "test" / "fixtures"
-
-EXPECTED_VERSIONS = {"sklearn": "1.2.1", "scipy": "1.10", "numpy": "1.24"}
+# fixturelib first: it limits OpenMP / BLAS to one thread before NumPy loads.
+from fixturelib import FIXTURES, ROOT, as_f32, check_versions, dataset_fields, f32_list, f64_list, int_list, standardized, write_json
+import numpy as np
+import scipy.special
+from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.datasets import load_digits, load_iris, load_wine, make_blobs
+from sklearn.metrics import silhouette_samples, silhouette_score
+from sklearn.metrics.pairwise import cosine_distances
 
 TOL = 1e-4
 MAX_ITER = 300
-
-
-def check_versions():
-    got = {"sklearn": sklearn.__version__, "scipy": scipy.__version__, "numpy": np.__version__}
-    for lib, want in EXPECTED_VERSIONS.items():
-        if not got[lib].startswith(want):
-            print(f"WARNING: {lib} {got[lib]} != expected {want}.x; fixtures may differ", file=sys.stderr)
-    return got
-
-
-# ---------------------------------------------------------------------------
-# JSON helpers
-# ---------------------------------------------------------------------------
-
-
-def f32_list(a):
-    """float32 array -> list of Python floats (exact doubles of the float32 values)."""
-    a = np.asarray(a)
-    assert a.dtype == np.float32, a.dtype
-    # Integral values (e.g. digits pixels) are written as JSON integers to keep the
-    # files small; JSON.parse gives the same number either way.
-    return [int(v) if v.is_integer() and abs(v) < 2**24 else v for v in map(float, a.ravel())]
-
-
-def f64_list(a):
-    return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
-
-
-def int_list(a):
-    return [int(v) for v in np.asarray(a).ravel()]
-
-
-def write_json(name, obj):
-    path = OUT / name
-    text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
-    path.write_text(text + "\n")
-    return path, len(text) + 1
 
 
 # ---------------------------------------------------------------------------
@@ -363,10 +312,7 @@ def kmeans_block(name, X32, ks, default_k):
     summary.append(f"silhouette(k={cases[0]['k']})={sil['score']:.6f}")
 
     obj = {
-        "name": name,
-        "n": int(X32.shape[0]),
-        "d": int(X32.shape[1]),
-        "data": f32_list(X32),
+        **dataset_fields(name, X32),
         "kmeans": cases,
         "kmeans_empty": case_e,
         "kmeans_maxiter": case_m,
@@ -410,8 +356,7 @@ def min_rank_gap(M, k, largest):
 
 def distances_fixture():
     wine = load_wine().data
-    Z = (wine - wine.mean(axis=0)) / wine.std(axis=0)  # StandardScaler (population std)
-    Z32 = Z.astype(np.float32)
+    Z32 = as_f32(standardized(wine))
     A32 = Z32[:20]
     B32 = Z32[100:115]
     A = A32.astype(np.float64)
@@ -502,21 +447,22 @@ def similarity_fixture():
 
 def main():
     got = check_versions()
-    OUT.mkdir(parents=True, exist_ok=True)
     print(f"clusterkit fixtures: sklearn {got['sklearn']}, scipy {got['scipy']}, numpy {got['numpy']}")
     for name, X, ks, default_k in datasets():
-        X32 = np.ascontiguousarray(X.astype(np.float32))
-        obj, summary = kmeans_block(name, X32, ks, default_k)
-        path, size = write_json(f"{name}.json", obj)
+        obj, summary = kmeans_block(name, as_f32(X), ks, default_k)
+        path = FIXTURES / f"{name}.json"
+        size = write_json(path, obj)
         print(f"{path.relative_to(ROOT)}  n={obj['n']} d={obj['d']}  {size / 1024:.1f} KiB")
         for line in summary:
             print("    " + line)
     dist, gaps = distances_fixture()
-    path, size = write_json("distances.json", dist)
+    path = FIXTURES / "distances.json"
+    size = write_json(path, dist)
     print(f"{path.relative_to(ROOT)}  {size / 1024:.1f} KiB  min k-NN rank gaps: "
           + ", ".join(f"{m}={g:.3g}" for m, g in gaps.items()))
     sim, margin = similarity_fixture()
-    path, size = write_json("similarity.json", sim)
+    path = FIXTURES / "similarity.json"
+    size = write_json(path, sim)
     print(f"{path.relative_to(ROOT)}  {size / 1024:.1f} KiB  min top-2 cosine margin={margin:.3g}")
 
 

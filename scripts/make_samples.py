@@ -37,12 +37,11 @@ What it writes:
 installed here; the .npy files carry the same data.)
 """
 
-from pathlib import Path
-
+# fixturelib first: it limits OpenMP / BLAS to one thread before NumPy loads.
+from fixturelib import ROOT
 import numpy as np
 from sklearn.datasets import load_wine
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "samples"
 
 SEED = 20240601

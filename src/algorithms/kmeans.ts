@@ -1,6 +1,7 @@
 import type { Backend, DeviceMatrix } from '../backends/backend.js';
 import { inputError, optionError } from '../errors.js';
 import { Matrix } from '../matrix.js';
+import { columnMoments } from '../prep/matrix-scale.js';
 import { Rng } from '../rng.js';
 import { requireChoice, requireInteger, requireNumber } from './validate.js';
 
@@ -154,11 +155,11 @@ export async function kmeansPlusPlus(backend: Backend, x: DeviceMatrix, k: numbe
  * convergence is "no label changed" or "total squared centroid shift ≤ tolerance", and a run
  * that stopped on the shift gets a last assignment so labels match the final centroids.
  */
-async function lloyd(
+export async function lloyd(
   backend: Backend,
   x: DeviceMatrix,
   initial: Float32Array,
-  options: ResolvedOptions,
+  options: Pick<ResolvedOptions, 'k' | 'maxIter' | 'bounds'>,
   tolerance: number,
   onIteration: (iteration: number, inertia: number) => void,
 ): Promise<KMeansFit> {
@@ -268,19 +269,8 @@ function farthestRows(x: Matrix, centroids: Float32Array, labels: Int32Array, co
 
 /** Mean over columns of the population variance of each column (scikit-learn's tol scale). */
 export function meanColumnVariance(x: Matrix): number {
-  const d = x.cols;
-  const mean = new Float64Array(d);
-  for (let i = 0; i < x.rows; i++) {
-    const row = x.row(i);
-    for (let j = 0; j < d; j++) mean[j]! += row[j]!;
-  }
-  for (let j = 0; j < d; j++) mean[j]! /= x.rows;
-  let total = 0;
-  for (let i = 0; i < x.rows; i++) {
-    const row = x.row(i);
-    for (let j = 0; j < d; j++) total += (row[j]! - mean[j]!) ** 2;
-  }
-  return total / (x.rows * d);
+  const moments = columnMoments(x, false);
+  return moments.reduce((total, m) => total + m.m2 / m.count, 0) / moments.length;
 }
 
 /** Checks that `y` can be assigned to centroids of `cols` features. */

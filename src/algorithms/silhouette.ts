@@ -23,8 +23,12 @@ export interface SilhouetteResult {
   sampleIndices?: Int32Array;
 }
 
-/** Output values per backend call: bounds the (rows × clusters) partial-sum block. */
-const SUMS_PER_CALL = 1 << 22;
+/**
+ * Output values per backend call: bounds the (rows × clusters) float64 partial-sum block at
+ * 128 MiB. Large enough that most problems go in one call, which lets a backend compute each
+ * pair of rows once for both of them.
+ */
+const SUMS_PER_CALL = 1 << 24;
 
 /**
  * Which rows to score and their labels renumbered 0..clusters−1. Validates the labels the way

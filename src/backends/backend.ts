@@ -30,7 +30,7 @@ export interface LloydOptions {
   /**
    * Keep Hamerly's triangle-inequality bounds between steps and skip the distance evaluations
    * they prove unnecessary; labels must come out exactly as without bounds. 'auto': the
-   * backend uses bounds where they pay on it for this k and width.
+   * backend uses bounds where they pay on it, and may decide again at every step.
    */
   bounds: boolean | 'auto';
 }

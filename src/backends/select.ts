@@ -33,8 +33,8 @@ interface BackendFactory {
  * and `info` can explain.
  */
 const FACTORIES: readonly BackendFactory[] = [
-  { name: 'webgpu', create: async () => ({ unavailable: 'not part of this build yet' }) },
-  { name: 'wasm', create: async () => ({ unavailable: 'not part of this build yet' }) },
+  { name: 'webgpu', create: async (options, purpose) => (await import('./webgpu/index.js')).createWebGpuBackend(options, purpose) },
+  { name: 'wasm', create: async (options) => (await import('./wasm/index.js')).createWasmBackend({ threads: options.threads }) },
   { name: 'js', create: async () => new JsBackend() },
 ];
 

@@ -21,11 +21,30 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * `--preference -50`: parseArgs takes "-50" for an option and refuses the pair, so a negative
+ * number after an option that takes a value is glued on as `--preference=-50`.
+ */
+function glueNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]!);
+    }
+  }
+  return out;
+}
+
 /** node:util parseArgs with errors rephrased to name the command and option. */
 export function parse(command: string, argv: string[], options: OptionSpec, positionals: string[]): Parsed {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: glueNegativeValues(argv, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw optionError(command, message.replace(/^Unknown option/, 'unknown option'));

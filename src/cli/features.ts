@@ -1,6 +1,7 @@
 import { standardize } from '../algorithms/scale.js';
 import { formatOf } from '../io/files.js';
-import { openTable, readMatrix, type TableSource } from '../io/index.js';
+import { appendColumns, dropColumns, openTable, readMatrix, schemaWith, writeTable, type NewColumn, type TableSource } from '../io/index.js';
+import { note } from './progress.js';
 import type { Matrix } from '../matrix.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
 import { choiceOption, integerOption, listOption, stringOption, type Parsed } from './args.js';
@@ -42,4 +43,22 @@ export function checkOutputPath(path: string | undefined): void {
 /** The engine options every command takes: --backend and --threads. */
 export function engineOptions(values: Parsed['values']): { backend: BackendChoice; threads: number | undefined } {
   return { backend: choiceOption(values, 'backend', BACKEND_CHOICES) ?? 'auto', threads: integerOption(values, 'threads') };
+}
+
+/**
+ * Writes the input table to `output` with `append` added (atomically, streaming the input again),
+ * after dropping `drop` and any input column of the same name as an appended one (with a note).
+ */
+export async function writeWithColumns(source: TableSource, output: string, append: NewColumn[], drop: readonly string[] = []): Promise<void> {
+  const replaced = source.schema.fields.filter((f) => append.some((a) => a.name === f.name)).map((f) => f.name);
+  noteReplaced(replaced, output);
+  const dropped = [...drop, ...replaced];
+  await writeTable(output, schemaWith(source.schema, { drop: dropped, append }), appendColumns(dropColumns(source.batches(), dropped), append));
+}
+
+/** Tells the user which input columns an output replaces (stderr). */
+export function noteReplaced(columns: readonly string[], output: string): void {
+  if (columns.length === 0) return;
+  const names = columns.map((n) => `"${n}"`).join(', ');
+  note(`the input's ${names} ${columns.length === 1 ? 'column is' : 'columns are'} replaced in ${output}`);
 }

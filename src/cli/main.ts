@@ -1,16 +1,36 @@
 #!/usr/bin/env node
 import { ClusterkitError } from '../errors.js';
+import { aggregate, AGGREGATE_USAGE } from './commands/aggregate.js';
 import { demo, DEMO_USAGE } from './commands/demo.js';
 import { info, INFO_USAGE } from './commands/info.js';
 import { kmeans, KMEANS_USAGE } from './commands/kmeans.js';
+import { profile, PROFILE_USAGE } from './commands/profile.js';
 import { silhouette, SILHOUETTE_USAGE } from './commands/silhouette.js';
 import { similarity, SIMILARITY_USAGE } from './commands/similarity.js';
+import { sweep, SWEEP_USAGE } from './commands/sweep.js';
+import { topdown, TOPDOWN_USAGE } from './commands/topdown.js';
+import { bisect, BISECT_USAGE } from './commands/bisect.js';
+import { minibatch, MINIBATCH_USAGE } from './commands/minibatch.js';
+import { prep, PREP_USAGE } from './commands/prep.js';
+import { pca, PCA_USAGE } from './commands/pca.js';
+import { agglomerative, AGGLOMERATIVE_USAGE } from './commands/agglomerative.js';
+import { affinity, AFFINITY_USAGE } from './commands/affinity.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
   kmeans: { run: kmeans, usage: KMEANS_USAGE },
   silhouette: { run: silhouette, usage: SILHOUETTE_USAGE },
   similarity: { run: similarity, usage: SIMILARITY_USAGE },
+  sweep: { run: sweep, usage: SWEEP_USAGE },
+  topdown: { run: topdown, usage: TOPDOWN_USAGE },
+  bisect: { run: bisect, usage: BISECT_USAGE },
+  minibatch: { run: minibatch, usage: MINIBATCH_USAGE },
+  prep: { run: prep, usage: PREP_USAGE },
+  pca: { run: pca, usage: PCA_USAGE },
+  profile: { run: profile, usage: PROFILE_USAGE },
+  aggregate: { run: aggregate, usage: AGGREGATE_USAGE },
+  agglomerative: { run: agglomerative, usage: AGGLOMERATIVE_USAGE },
+  affinity: { run: affinity, usage: AFFINITY_USAGE },
   info: { run: info, usage: INFO_USAGE },
   demo: { run: demo, usage: DEMO_USAGE },
 };

@@ -90,9 +90,10 @@ export class JsLloyd implements LloydSession {
 
 /**
  * How far each centroid moved (a row's lower bound shrinks by the largest move among the other
- * centroids), and half the distance from each centroid to its nearest other centroid.
+ * centroids), and half the distance from each centroid to its nearest other centroid. Float64;
+ * shared with the wasm backend so both prune with exactly the same bounds.
  */
-function pruningBounds(previous: Float32Array, centroids: Float32Array, k: number, d: number) {
+export function pruningBounds(previous: Float32Array, centroids: Float32Array, k: number, d: number) {
   let fastest = 0;
   let firstMove = 0;
   let secondMove = 0;

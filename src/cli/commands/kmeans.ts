@@ -1,9 +1,8 @@
 import { resolveKMeansOptions, type KMeansOptions } from '../../algorithms/kmeans.js';
 import { Engine } from '../../engine.js';
-import { appendColumns, dropColumns, schemaWith, writeTable } from '../../io/index.js';
 import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures } from '../features.js';
+import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 import { note, Progress } from '../progress.js';
 
@@ -59,10 +58,7 @@ export async function kmeans(argv: string[]): Promise<void> {
     progress.done();
 
     if (output) {
-      const drop = source.schema.fields.some((f) => f.name === 'cluster') ? ['cluster'] : [];
-      if (drop.length) note(`the input's "cluster" column is replaced in ${output}`);
-      const append = [{ name: 'cluster', values: fit.labels }];
-      await writeTable(output, schemaWith(source.schema, { drop, append }), appendColumns(dropColumns(source.batches(), drop), append));
+      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
     }
 
     const sizes = new Array<number>(k).fill(0);

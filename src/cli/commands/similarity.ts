@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Engine } from '../../engine.js';
 import { fileError, optionError } from '../../errors.js';
-import { appendColumns, dropColumns, openTable, readMatrix, schemaWith, writeTable, type NewColumn } from '../../io/index.js';
+import { openTable, readMatrix, type NewColumn } from '../../io/index.js';
 import { COMMON_OPTIONS, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions } from '../features.js';
+import { checkOutputPath, engineOptions, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 
 export const SIMILARITY_USAGE = `clusterkit similarity <images> <texts> [--embedding col] [--text-embedding col] [--prompts file.txt]
@@ -43,8 +43,7 @@ export async function similarity(argv: string[]): Promise<void> {
       for (let j = 0; j < t; j++) {
         append.push({ name: `prob_${j}`, values: Float32Array.from({ length: scored.labels.length }, (_, i) => scored.scores[i * t + j]!) });
       }
-      const drop = images.columns;
-      await writeTable(output, schemaWith(imageSource.schema, { drop, append }), appendColumns(dropColumns(imageSource.batches(), drop), append));
+      await writeWithColumns(imageSource, output, append, images.columns);
     }
 
     const counts = new Array<number>(t).fill(0);
