@@ -44,6 +44,17 @@ const OUTPUT_BYTES = 1 << 26;
 /** Silhouette on at most this many rows² × width uses the df32 kernel by default. */
 const PRECISE_SILHOUETTE_WORK = 2 ** 33;
 
+/**
+ * On Linux a hardware GPU shows up as a device node (DRM render node, NVIDIA, WSL2's dxg); other
+ * systems are always probed.
+ */
+async function linuxHasGpuDevice(): Promise<boolean> {
+  if ((globalThis as { process?: { platform?: string } }).process?.platform !== 'linux') return true;
+  const { existsSync, readdirSync } = await import('node:fs');
+  const dri = existsSync('/dev/dri') ? readdirSync('/dev/dri') : [];
+  return dri.some((name) => name.startsWith('renderD')) || existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl') || existsSync('/dev/dxg');
+}
+
 /** Software adapters are slower than the wasm backend: 'auto' must not pick them. */
 export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean }): boolean {
   if (info.isFallbackAdapter) return true;
@@ -68,6 +79,14 @@ export async function createWebGpuBackend(
   if (!gpu) {
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
     if (!isNode) return { unavailable: 'this JavaScript runtime has no navigator.gpu' };
+    if (purpose === 'auto' && !(await linuxHasGpuDevice())) {
+      // Nothing for a hardware adapter to run on: skip loading Dawn, whose probe of software
+      // Vulkan drivers takes time and prints warnings.
+      return { unavailable: 'no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg)' };
+    }
+    // Vulkan's window-system code prints an error for every adapter request without it.
+    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process!.env;
+    env.XDG_RUNTIME_DIR ??= '/tmp';
     try {
       // A variable specifier keeps browser bundlers from trying to resolve the Node package.
       const name = 'webgpu';
