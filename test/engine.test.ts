@@ -54,6 +54,32 @@ describe('GPU device loss', () => {
   });
 });
 
+describe('a GPU device lent by the application', () => {
+  it('runs k-means on it and leaves it alive after dispose()', async (context) => {
+    const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: object };
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) {
+      if (process.env.CI === 'true') throw new Error('no WebGPU adapter in CI');
+      return context.skip('no WebGPU adapter');
+    }
+    const device = await adapter.requestDevice();
+    const engine = await Engine.create({ backend: 'webgpu', device });
+    expect(engine.backend).toBe('webgpu');
+    const fit = await engine.kmeans(iris.x, { k: reference.k, init });
+    expect(Array.from(fit.labels)).toEqual(reference.labels);
+    engine.dispose();
+    // Still the application's: a buffer can be made and no loss was signalled.
+    device.pushErrorScope('validation');
+    device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+    expect(await device.popErrorScope()).toBeNull();
+    const lost = await Promise.race([device.lost.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 100))]);
+    expect(lost).toBe(false);
+    device.destroy();
+  });
+});
+
 describe('Engine', () => {
   it('auto never picks a software GPU adapter', async () => {
     const engine = await Engine.create();

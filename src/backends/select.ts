@@ -9,6 +9,11 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'was
 export interface BackendOptions {
   /** Worker threads for the wasm backend (default: every core). */
   threads?: number;
+  /**
+   * A WebGPU device the application already has (a GPUDevice): the webgpu backend runs on it,
+   * sharing it with the app, within the limits it was created with; the engine never destroys it.
+   */
+  device?: unknown;
 }
 
 /** What `clusterkit info` reports for one backend. */

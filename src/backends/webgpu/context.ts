@@ -54,8 +54,8 @@ export class GpuContext {
   readonly limits: DeviceLimits;
   readonly adapter: AdapterSummary;
   readonly subgroups: boolean;
-  /** Kept only to keep it alive. */
-  readonly gpu: GPU;
+  /** Kept only to keep it alive (absent on a device the application lent us). */
+  readonly gpu: GPU | undefined;
   private lostInfo: { reason: string; message: string } | undefined;
   private destroyed = false;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -64,8 +64,12 @@ export class GpuContext {
   /** Validation errors raised outside any error scope (should not happen; kept for messages). */
   private uncaptured: string | undefined;
 
-  constructor(gpu: GPU, device: GPUDevice, adapter: AdapterSummary, limits: DeviceLimits, subgroups: boolean) {
+  /** Whether dispose() destroys the device: not when the application lent it. */
+  private readonly ownsDevice: boolean;
+
+  constructor(gpu: GPU | undefined, device: GPUDevice, adapter: AdapterSummary, limits: DeviceLimits, subgroups: boolean) {
     this.gpu = gpu;
+    this.ownsDevice = gpu !== undefined;
     this.device = device;
     this.adapter = adapter;
     this.limits = limits;
@@ -293,7 +297,7 @@ export class GpuContext {
     if (this.destroyed) return;
     this.destroyed = true;
     this.pipelines.clear();
-    this.device.destroy();
+    if (this.ownsDevice) this.device.destroy();
   }
 
   /** The message for a failed map or submission: device loss when that is what happened. */

@@ -44,6 +44,17 @@ const OUTPUT_BYTES = 1 << 26;
 /** Silhouette on at most this many rows² × width uses the df32 kernel by default. */
 const PRECISE_SILHOUETTE_WORK = 2 ** 33;
 
+/** The device limits the backend plans with, requested at the adapter's maximum and reported. */
+const REPORTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
 /**
  * On Linux a hardware GPU shows up as a device node (DRM render node, NVIDIA, WSL2's dxg); other
  * systems are always probed.
@@ -71,6 +82,7 @@ export async function createWebGpuBackend(
   options: BackendOptions & WebGpuOptions = {},
   purpose: 'auto' | 'forced' = 'forced',
 ): Promise<WebGpuBackend | { unavailable: string }> {
+  if (options.device) return backendOnDevice(options.device as GPUDevice, options);
   let gpu: GPU | undefined = options.gpu;
   if (!gpu) {
     const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -117,15 +129,8 @@ export async function createWebGpuBackend(
   }
   const a = adapter.limits;
   const wantSubgroups = options.subgroups !== false && adapter.features.has('subgroups');
-  const requiredLimits: Record<string, number> = {
-    maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
-    maxBufferSize: a.maxBufferSize,
-    maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
-    maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
-    maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
-    maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-    maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
-  };
+  // The adapter's maxima: big tiles need the workgroup storage, big data the binding size.
+  const requiredLimits = Object.fromEntries(REPORTED_LIMITS.map((key) => [key, (a as unknown as Record<string, number>)[key]!]));
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
@@ -140,26 +145,54 @@ export async function createWebGpuBackend(
     device.destroy();
     return { unavailable: `the adapter is too limited (needs 256 invocations per workgroup and 8 storage buffers per stage)` };
   }
+  return startBackend(gpu, device, info, [...adapter.features], wantSubgroups, options);
+}
+
+/** The backend on a device the application created (and keeps: it is never destroyed here). */
+async function backendOnDevice(device: GPUDevice, options: BackendOptions & WebGpuOptions): Promise<WebGpuBackend | { unavailable: string }> {
+  const l = device.limits;
+  if (l.maxComputeInvocationsPerWorkgroup < 256 || l.maxStorageBuffersPerShaderStage < 8) {
+    return { unavailable: 'the device given is too limited (needs 256 invocations per workgroup and 8 storage buffers per stage)' };
+  }
+  // GPUDevice.adapterInfo is recent; without it the adapter is described as unknown.
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo ?? ({ vendor: '', architecture: '', device: '', description: 'device given by the application' } as GPUAdapterInfo);
+  const subgroups = options.subgroups !== false && device.features.has('subgroups');
+  return startBackend(undefined, device, info, [...device.features], subgroups, options);
+}
+
+/**
+ * Wraps a device in a context (limits as the device has them) and checks that it computes.
+ * `gpu` is the instance to keep alive when the device is ours; undefined when it was lent.
+ */
+async function startBackend(
+  gpu: GPU | undefined,
+  device: GPUDevice,
+  info: GPUAdapterInfo,
+  features: string[],
+  subgroups: boolean,
+  options: BackendOptions & WebGpuOptions,
+): Promise<WebGpuBackend | { unavailable: string }> {
+  const l = device.limits;
   const limits: DeviceLimits = {
-    maxBinding: Math.min(a.maxStorageBufferBindingSize, a.maxBufferSize, options.maxBindingBytes ?? Infinity),
-    maxBuffer: a.maxBufferSize,
-    workgroupStorage: a.maxComputeWorkgroupStorageSize,
-    storageBuffers: a.maxStorageBuffersPerShaderStage,
+    maxBinding: Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize, options.maxBindingBytes ?? Infinity),
+    maxBuffer: l.maxBufferSize,
+    workgroupStorage: l.maxComputeWorkgroupStorageSize,
+    storageBuffers: l.maxStorageBuffersPerShaderStage,
   };
   const limitRecord: Record<string, number> = {};
-  for (const key of Object.keys(requiredLimits)) limitRecord[key] = (device.limits as unknown as Record<string, number>)[key]!;
+  for (const key of REPORTED_LIMITS) limitRecord[key] = (l as unknown as Record<string, number>)[key]!;
   const summary: AdapterSummary = {
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,
     description: info.description,
-    software,
-    features: [...adapter.features].sort(),
+    software: isSoftwareAdapter(info),
+    features: features.sort(),
     limits: limitRecord,
     subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize,
     subgroupMaxSize: (info as { subgroupMaxSize?: number }).subgroupMaxSize,
   };
-  const ctx = new GpuContext(gpu, device, summary, limits, wantSubgroups);
+  const ctx = new GpuContext(gpu, device, summary, limits, subgroups);
   try {
     await ctx.probeFma();
   } catch (error) {
@@ -193,7 +226,7 @@ export class WebGpuBackend implements Backend {
     readonly ctx: GpuContext,
     private readonly options: WebGpuOptions = {},
   ) {
-    LIVE.add(ctx.gpu);
+    if (ctx.gpu) LIVE.add(ctx.gpu);
     const s = ctx.adapter;
     const l = s.limits;
     const mib = (b: number | undefined) => (b === undefined ? '?' : `${Math.round(b / 2 ** 20)} MiB`);
@@ -382,7 +415,7 @@ export class WebGpuBackend implements Backend {
     this.ctx.destroy();
     // Release the instance only after Dawn has had a turn to finish tearing the device down.
     const gpu = this.ctx.gpu;
-    setTimeout(() => LIVE.delete(gpu), 1000).unref?.();
+    if (gpu) setTimeout(() => LIVE.delete(gpu), 1000).unref?.();
   }
 
   private resident(x: DeviceMatrix): GpuMatrix {
