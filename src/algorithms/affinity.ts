@@ -3,6 +3,7 @@ import { inputError, optionError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { rowBlocks } from './blocks.js';
 import { Pacer } from './hierarchy-pacer.js';
+import { selectInPlace } from './select.js';
 import { requireInteger, requireNumber } from './validate.js';
 
 export interface AffinityOptions {
@@ -161,7 +162,7 @@ function medianSimilarity(s: Float64Array, n: number): number {
   const at = (position: number): number => {
     if (position >= 2 * pairs) return 0;
     const rank = position >> 1;
-    select(upper, rank);
+    selectInPlace(upper, 0, upper.length - 1, rank);
     return upper[rank]!;
   };
   if (low === high) return at(low);
@@ -173,39 +174,6 @@ function medianSimilarity(s: Float64Array, n: number): number {
   let next = Infinity;
   for (let i = (low >> 1) + 1; i < pairs; i++) if (upper[i]! < next) next = upper[i]!;
   return (first + next) / 2;
-}
-
-/**
- * Moves the k-th smallest value of `values` to index k, smaller or equal values before it and
- * larger or equal after (Hoare's quickselect, median-of-three pivots): O(length) on average.
- */
-function select(values: Float64Array, k: number): void {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // Median of three as the pivot.
-    const a = values[lo]!;
-    const b = values[mid]!;
-    const c = values[hi]!;
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
 }
 
 /** All off-diagonal similarities equal and all preferences equal. */
