@@ -91,45 +91,74 @@ fn a_src(r: u32) -> u32 {
 #endif
 }
 
-fn load_a(row0: u32, rows: u32, k0: u32, lid: u32) {
-  for (var t = lid; t < TM * TK4; t += WG) {
-    let m = t / TK4;
-    let q = t % TK4;
-    let r = row0 + m;
-    let kq = k0 + q;
-    var v = vec4f(0.0);
-    if (r < rows && kq < DP4) {
-      v = A[a_src(r) * DP4 + kq] - mu4(kq);
+// Each invocation's share of one TK-deep stage, held in registers: the next stage is fetched
+// from global memory before the current one is computed, so the loads are in flight during
+// the FMAs instead of stalling every stage (register double buffering).
+const A_PER: u32 = (TM * TK4 + WG - 1u) / WG;
+const B_PER: u32 = (TN * TK4 + WG - 1u) / WG;
+
+fn fetch_a(row0: u32, rows: u32, k0: u32, lid: u32) -> array<vec4f, A_PER> {
+  var v: array<vec4f, A_PER>;
+  for (var i = 0u; i < A_PER; i++) {
+    let t = lid + i * WG;
+    let r = row0 + t / TK4;
+    let kq = k0 + t % TK4;
+    var x = vec4f(0.0);
+    if (t < TM * TK4 && r < rows && kq < DP4) {
+      x = A[a_src(r) * DP4 + kq] - mu4(kq);
     }
-    let base = q * 4u * TM4 + m / 4u;
-    let c = m % 4u;
-    As[base][c] = v.x;
-    As[base + TM4][c] = v.y;
-    As[base + 2u * TM4][c] = v.z;
-    As[base + 3u * TM4][c] = v.w;
+    v[i] = x;
+  }
+  return v;
+}
+
+fn fetch_b(n0: u32, n_end: u32, k0: u32, lid: u32) -> array<vec4f, B_PER> {
+  var v: array<vec4f, B_PER>;
+  for (var i = 0u; i < B_PER; i++) {
+    let t = lid + i * WG;
+    let j = n0 + t / TK4;
+    let kq = k0 + t % TK4;
+    var x = vec4f(0.0);
+    if (t < TN * TK4 && j < n_end && kq < DP4) {
+#if SIL
+      x = B[PERM[j] * DP4 + kq] - mu4(kq);
+#else
+      x = B[j * DP4 + kq];
+#endif
+    }
+    v[i] = x;
+  }
+  return v;
+}
+
+// Stores a fetched stage transposed (As[k][m]), so the inner loop reads vec4s along m.
+fn store_a(v: array<vec4f, A_PER>, lid: u32) {
+  for (var i = 0u; i < A_PER; i++) {
+    let t = lid + i * WG;
+    if (t < TM * TK4) {
+      let m = t / TK4;
+      let base = (t % TK4) * 4u * TM4 + m / 4u;
+      let c = m % 4u;
+      As[base][c] = v[i].x;
+      As[base + TM4][c] = v[i].y;
+      As[base + 2u * TM4][c] = v[i].z;
+      As[base + 3u * TM4][c] = v[i].w;
+    }
   }
 }
 
-fn load_b(n0: u32, n_end: u32, k0: u32, lid: u32) {
-  for (var t = lid; t < TN * TK4; t += WG) {
-    let n = t / TK4;
-    let q = t % TK4;
-    let j = n0 + n;
-    let kq = k0 + q;
-    var v = vec4f(0.0);
-    if (j < n_end && kq < DP4) {
-#if SIL
-      v = B[PERM[j] * DP4 + kq] - mu4(kq);
-#else
-      v = B[j * DP4 + kq];
-#endif
+fn store_b(v: array<vec4f, B_PER>, lid: u32) {
+  for (var i = 0u; i < B_PER; i++) {
+    let t = lid + i * WG;
+    if (t < TN * TK4) {
+      let n = t / TK4;
+      let base = (t % TK4) * 4u * TN4 + n / 4u;
+      let c = n % 4u;
+      Bs[base][c] = v[i].x;
+      Bs[base + TN4][c] = v[i].y;
+      Bs[base + 2u * TN4][c] = v[i].z;
+      Bs[base + 3u * TN4][c] = v[i].w;
     }
-    let base = q * 4u * TN4 + n / 4u;
-    let c = n % 4u;
-    Bs[base][c] = v.x;
-    Bs[base + TN4][c] = v.y;
-    Bs[base + 2u * TN4][c] = v.z;
-    Bs[base + 3u * TN4][c] = v.w;
   }
 }
 
@@ -187,9 +216,11 @@ fn main(@builtin(local_invocation_index) lid: u32,
     // Explicitly zeroed: a declaration without initializer inside a loop was seen to keep the
     // previous iteration's values (Dawn + SwiftShader).
     var acc = array<vec4f, RM * RN4>();
+    var next_a = fetch_a(row0, rows, 0u, lid);
+    var next_b = fetch_b(n0, n_end, 0u, lid);
     for (var k0 = 0u; k0 < DP4; k0 += TK4) {
-      load_a(row0, rows, k0, lid);
-      load_b(n0, n_end, k0, lid);
+      store_a(next_a, lid);
+      store_b(next_b, lid);
 #if SIL
       if (k0 == 0u) {
         for (var t = lid; t < TN; t += WG) {
@@ -199,6 +230,10 @@ fn main(@builtin(local_invocation_index) lid: u32,
       }
 #endif
       workgroupBarrier();
+      if (k0 + TK4 < DP4) {
+        next_a = fetch_a(row0, rows, k0 + TK4, lid);
+        next_b = fetch_b(n0, n_end, k0 + TK4, lid);
+      }
       for (var kk = 0u; kk < TK; kk++) {
         var a: array<vec4f, RM4>;
         var b: array<vec4f, RN4>;

@@ -25,7 +25,6 @@ export const TILES: Readonly<Record<string, TileConfig>> = {
   k32: { name: 'k32', TM: 128, TN: 32, RM: 4, RN: 4, TK: 16 },
   t64: { name: 't64', TM: 64, TN: 64, RM: 4, RN: 4, TK: 16 },
   t128: { name: 't128', TM: 128, TN: 128, RM: 8, RN: 8, TK: 16 },
-  t128k32: { name: 't128k32', TM: 128, TN: 128, RM: 8, RN: 8, TK: 32 },
 };
 
 /** Workgroup memory the pairs kernel needs with this tile. */
@@ -50,8 +49,11 @@ export function assignTile(n: number, k: number, dp4: number, workgroupBytes: nu
     if (!forced) throw new Error(`webgpu: unknown tile ${override} (${Object.keys(TILES).join(', ')})`);
     return forced;
   }
+  // On an H100 (bench/results/nvidia-*.json) t128 ran 23–24 TFLOP/s at D = 512, K = 256, where
+  // a 32-deep stage of the same tile ran 17 (so that variant is gone); at D = 64, K = 16 the
+  // row-wise kernel and k16 traded places between runs.
   if (software || (k <= 16 && dp4 <= 32)) return TILES.rows!;
-  const order: string[] = k <= 16 ? ['k16', 'k32', 't64'] : k <= 32 ? ['k32', 't64'] : k <= 96 || n <= 8192 ? ['t64'] : ['t128k32', 't128', 't64'];
+  const order: string[] = k <= 16 ? ['k16', 'k32', 't64'] : k <= 32 ? ['k32', 't64'] : k <= 96 || n <= 8192 ? ['t64'] : ['t128', 't64'];
   for (const name of order) if (tileBytes(TILES[name]!) <= workgroupBytes) return TILES[name]!;
   return TILES.t64!;
 }
@@ -65,7 +67,7 @@ export function assignKernel(tile: TileConfig, dp4: number): { shader: string; d
 /** Silhouette's fast path tile (query rows × rows of one cluster). */
 export function silhouetteTile(n: number, workgroupBytes: number, override?: string): TileConfig {
   if (override && override !== 'rows') return assignTile(n, n, 1, workgroupBytes, false, override);
-  for (const name of n >= 16384 ? ['t128k32', 't128', 't64'] : ['t64']) if (tileBytes(TILES[name]!) <= workgroupBytes) return TILES[name]!;
+  for (const name of n >= 16384 ? ['t128', 't64'] : ['t64']) if (tileBytes(TILES[name]!) <= workgroupBytes) return TILES[name]!;
   return TILES.t64!;
 }
 
