@@ -4,7 +4,7 @@
 //
 //   npm run build && node bench/gpu.mjs            the issue's shapes (needs a real GPU)
 //   node bench/gpu.mjs --tiny                      small shapes; runs on SwiftShader too
-//   options: --only a,b   --no-peers   --python PATH   --out FILE   --allow-software
+//   options: --only a,b   --no-peers   --peers torch,sklearn   --python PATH   --out FILE   --allow-software
 //
 // On the H100 machine (see ../shared/device/README.md):
 //   npm run build && bash ../shared/device/pack.sh dist bench && bash .device/enter.sh node bench/gpu.mjs
@@ -14,6 +14,7 @@
 // in the table is measured in this run, or marked as not run.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
@@ -105,7 +106,7 @@ const S = tiny
   ? {
       big: { n: 4096, d: 64, k: 32 },
       small: { n: 8192, d: 16, k: 4 },
-      faiss: { n: 8192, d: 32, k: 64, iters: 3 },
+      faiss: { n: 8192, d: 32, k: 64, iters: 3, clusters: 1 },
       silhouette: { n: 1500, d: 32, clusters: 6, sklearnRows: 1500 },
       huge: { n: 20000, d: 32, k: 16, iters: 3 },
       pairs: { a: 256, b: 1024, d: 32, texts: 16 },
@@ -115,7 +116,9 @@ const S = tiny
   : {
       big: { n: 524288, d: 512, k: 256 },
       small: { n: 524288, d: 64, k: 16 },
-      faiss: { n: 1_000_000, d: 256, k: 20000, iters: 25 },
+      // Uniform data, as FAISS's benchmark: no structure for the fit to settle on early, so all
+      // 25 iterations run on every side.
+      faiss: { n: 1_000_000, d: 256, k: 20000, iters: 25, clusters: 1 },
       silhouette: { n: 100_000, d: 512, clusters: 64, sklearnRows: 20000 },
       huge: { n: 10_000_000, d: 512, k: 1024, iters: 20 },
       pairs: { a: 4096, b: 65536, d: 512, texts: 1000 },
@@ -158,7 +161,7 @@ async function wall(fn, reps = 3) {
 }
 
 function tilesFor(k, d) {
-  const list = d <= 128 ? ['rows', 'k16', 'k32', 't64'] : ['t64', 't128', 't128k32'];
+  const list = d <= 128 ? ['rows', 'k16', 'k32', 't64'] : ['t64', 't128'];
   if (k > 32) return list.filter((t) => t !== 'k16' && t !== 'k32');
   return list;
 }
@@ -199,6 +202,8 @@ async function lloydShape(name, { n, d, k }, seed) {
   const iterationKernelsMs = median([await session.profile('iteration', S.reps), await session.profile('iteration', S.reps)]);
   const stepMs = await wall(() => session.step(centroids, { accumulate: true }), Math.max(3, S.reps / 2));
   const predictMs = await wall(() => session.step(centroids, { accumulate: false }), Math.max(3, S.reps / 2));
+  const roundTrip = await roundTrips(session, gx);
+  log(`  round trips: ${Object.entries(roundTrip).map(([key, v]) => `${key} ${v.toFixed(3)}`).join(', ')}`);
   session.dispose();
   gx.dispose();
   const result = {
@@ -217,6 +222,7 @@ async function lloydShape(name, { n, d, k }, seed) {
       iterationKernelsMs,
       iterationMs: stepMs,
       assignStepMs: predictMs,
+      roundTrip,
     },
   };
   results.push(result);
@@ -224,6 +230,33 @@ async function lloydShape(name, { n, d, k }, seed) {
   peerTasks.push({ name: `${name}:assign`, op: 'assign', n, d, k, seed, clusters: k });
   peerTasks.push({ name: `${name}:iteration`, op: 'iteration', n, d, k, seed, clusters: k });
   return result;
+}
+
+/**
+ * What a step pays besides its kernels: an empty submission's round trip, reading back a
+ * labels-sized range, and the iteration's kernels submitted once rather than `S.reps` times.
+ */
+async function roundTrips(session, gx) {
+  const { ctx } = gpu;
+  const submit = (encode) =>
+    ctx.guard('round trip', () => {
+      const encoder = ctx.device.createCommandEncoder();
+      encode(encoder);
+      ctx.device.queue.submit([encoder.finish()]);
+    });
+  const emptyMs = await wall(async () => {
+    await submit(() => {});
+    await ctx.device.queue.onSubmittedWorkDone();
+  }, 10);
+  const readbackBytes = gx.chunks[0].rows * 4;
+  const readbackMs = await wall(async () => {
+    const rb = ctx.readback();
+    rb.addLarge(gx.chunks[0].buffer, 0, readbackBytes);
+    await submit((encoder) => rb.encode(encoder));
+    await rb.map('round trip');
+  }, 10);
+  const kernelsOnceMs = await wall(() => session.profile('iteration', 1), 10);
+  return { emptyMs, readbackMs, readbackBytes, kernelsOnceMs };
 }
 
 async function warmUp() {
@@ -239,10 +272,10 @@ async function warmUp() {
   log(`warmed up for ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
-async function fitShape(name, { n, d, k, iters }, seed, { seeding = false } = {}) {
+async function fitShape(name, { n, d, k, iters, clusters = k }, seed, { seeding = false } = {}) {
   log(`\n${name}: N=${n} D=${d} K=${k}, ${iters} iterations: generating`);
   let t0 = performance.now();
-  const { x, checksum } = makeData(n, d, k, seed);
+  const { x, checksum } = makeData(n, d, clusters, seed);
   const generateMs = performance.now() - t0;
   t0 = performance.now();
   const gx = await gpu.upload(x);
@@ -270,7 +303,7 @@ async function fitShape(name, { n, d, k, iters }, seed, { seeding = false } = {}
     webgpu: { generateMs, uploadMs, seedingMs, fitMs, iterations: fit.iterations, msPerIteration: fitMs / fit.iterations, inertia: fit.inertia },
   };
   results.push(result);
-  peerTasks.push({ name, op: 'fit', n, d, k, seed, clusters: k, iters, peers: n * d > 1e9 ? ['torch'] : ['torch', 'sklearn'] });
+  peerTasks.push({ name, op: 'fit', n, d, k, seed, clusters, iters, peers: n * d > 1e9 ? ['torch'] : ['torch', 'sklearn'] });
   return result;
 }
 
@@ -315,19 +348,113 @@ async function primitives(seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+/** Writes everything measured so far (GPU cases, peer results, the table) to the report file. */
+function writeReport() {
+  const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+  const peer = (task, who) => peers[task]?.[who];
+  const checks = [];
+  for (const r of results) {
+    for (const [task, byPeer] of Object.entries(peers)) {
+      if (!task.startsWith(r.name)) continue;
+      for (const p of Object.values(byPeer)) {
+        if (p.ok && p.checksum !== undefined && r.checksum !== undefined) {
+          checks.push({ task, peer: p.peer, same: Math.abs(p.checksum - r.checksum) <= 1e-9 * Math.max(1, Math.abs(r.checksum)) });
+        }
+      }
+    }
+  }
+
+  const fmtMs = (ms) => (ms === undefined || ms === null || Number.isNaN(ms) ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 1 ? 3 : 1)} ms`);
+  const peerMs = (task, who, field = 'ms') => {
+    const p = peer(task, who);
+    if (!p) return 'not run';
+    if (!p.ok) return /No module named|not available/.test(p.error) ? `n/a (${p.error.replace(/^.*?: /, '').slice(0, 32)})` : `failed: ${p.error.slice(0, 60)}`;
+    return fmtMs(p[field]);
+  };
+  const rows = [];
+  const tf = (x) => (x === undefined ? '' : ` (${x.toFixed(1)} TFLOP/s)`);
+  if (byName['assign-large']) {
+    const r = byName['assign-large'];
+    const s = r.shape;
+    rows.push([`assign N=${s.n} D=${s.d} K=${s.k}`, fmtMs(r.webgpu.assignMs) + tf(r.webgpu.assignTflops) + ` [${r.webgpu.bestTile}]`, peerMs('assign-large:assign', 'torch'), peerMs('assign-large:assign', 'sklearn'), '≥ 35 TFLOP/s']);
+    rows.push([`Lloyd iteration, same shape`, fmtMs(r.webgpu.iterationMs), peerMs('assign-large:iteration', 'torch'), peerMs('assign-large:iteration', 'sklearn', 'ms_per_iteration'), '≤ 0.8× torch (≤ 4.8 ms), ≥ 50× sklearn']);
+  }
+  if (byName['assign-small']) {
+    const r = byName['assign-small'];
+    const s = r.shape;
+    rows.push([`assign N=${s.n} D=${s.d} K=${s.k}`, fmtMs(r.webgpu.assignMs) + ` [${r.webgpu.bestTile}]`, peerMs('assign-small:assign', 'torch'), peerMs('assign-small:assign', 'sklearn'), '≤ 0.09 ms']);
+    rows.push([`Lloyd iteration, same shape`, fmtMs(r.webgpu.iterationMs), peerMs('assign-small:iteration', 'torch'), peerMs('assign-small:iteration', 'sklearn', 'ms_per_iteration'), '']);
+  }
+  if (byName.faiss) {
+    const r = byName.faiss;
+    const s = r.shape;
+    rows.push([`fit ${s.n}×${s.d} K=${s.k}, ${s.iterations} it`, fmtMs(r.webgpu.fitMs), peerMs('faiss', 'torch'), `${peerMs('faiss', 'sklearn', 'ms_per_iteration')}/it`, '≤ 8 s (FAISS P100: 55 s)']);
+  }
+  if (byName.silhouette) {
+    const r = byName.silhouette;
+    const p = peer('silhouette', 'sklearn');
+    rows.push([`silhouette N=${r.shape.n} D=${r.shape.d}`, fmtMs(r.webgpu.ms), peerMs('silhouette', 'torch'), `${peerMs('silhouette', 'sklearn')}${p?.ok ? ` (N=${p.rows})` : ''}`, '≤ torch (aim 0.8×)']);
+  }
+  if (byName['fit-10m']) {
+    const r = byName['fit-10m'];
+    const s = r.shape;
+    rows.push([`fit ${s.n}×${s.d} K=${s.k}: ++ / ${r.webgpu.iterations} it`, `${fmtMs(r.webgpu.seedingMs)} / ${fmtMs(r.webgpu.fitMs)}`, `— / ${peerMs('fit-10m', 'torch')}`, 'not run', 'completes']);
+  }
+  if (byName.primitives) {
+    const w = byName.primitives.webgpu;
+    const s = byName.primitives.shape;
+    rows.push([`distances ${s.a}×${s.b} D=${s.d} / knn k=10`, `${fmtMs(w.distancesMs)} / ${fmtMs(w.knnMs)}`, '', '', '']);
+    rows.push([`similarity ${s.b}×${s.texts} / ++ round`, `${fmtMs(w.similarityMs)} / ${fmtMs(w.seedingRoundMs)}`, '', '', '']);
+  }
+
+  const report = {
+    device: slug,
+    description: gpu.description,
+    adapter: gpu.adapter,
+    date: new Date().toISOString(),
+    node: process.version,
+    tiny,
+    command: `node bench/gpu.mjs ${args.join(' ')}`.trim(),
+    results,
+    peers,
+    sameData: checks,
+    table: rows,
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return { rows, checks };
+}
+
+// The report is rewritten after every case and every peer result, so a run cut short by the
+// device's time limit still leaves everything measured so far in the file.
+const peers = {};
+const file = option('out', fileURLToPath(new URL(`results/${slug}.json`, import.meta.url)));
 await warmUp();
-if (wanted('assign-large')) await lloydShape('assign-large', S.big, 11);
-if (wanted('assign-small')) await lloydShape('assign-small', S.small, 12);
-if (wanted('faiss')) await fitShape('faiss', S.faiss, 13);
-if (wanted('silhouette')) await silhouetteShape('silhouette', S.silhouette, 14);
-if (wanted('primitives')) await primitives(15);
-if (wanted('fit-10m')) await fitShape('fit-10m', S.huge, 16, { seeding: true });
+const cases = [
+  ['assign-large', () => lloydShape('assign-large', S.big, 11)],
+  ['assign-small', () => lloydShape('assign-small', S.small, 12)],
+  ['faiss', () => fitShape('faiss', S.faiss, 13)],
+  ['silhouette', () => silhouetteShape('silhouette', S.silhouette, 14)],
+  ['primitives', () => primitives(15)],
+  ['fit-10m', () => fitShape('fit-10m', S.huge, 16, { seeding: true })],
+];
+for (const [name, run] of cases) {
+  if (!wanted(name)) continue;
+  try {
+    await run();
+  } catch (error) {
+    // One case failing (out of memory at 10M rows, say) is a result; the others still run.
+    log(`${name}: failed: ${error.message}`);
+    results.push({ name, error: error.message });
+  }
+  writeReport();
+}
 const description = gpu.description;
-const adapter = gpu.adapter;
 gpu.dispose();
 
 // Peers after the GPU work, so they do not share the GPU with it.
-const peers = {};
 if (!flag('no-peers') && peerTasks.length) {
   const python = option('python', 'python3');
   log(`\npeers: ${python} bench/gpu_peers.py (${peerTasks.length} tasks)`);
@@ -345,6 +472,7 @@ if (!flag('no-peers') && peerTasks.length) {
         try {
           const r = JSON.parse(line);
           (peers[r.task] ??= {})[r.peer] = r;
+          writeReport();
         } catch {
           log(`peers: unreadable line ${line.slice(0, 200)}`);
         }
@@ -355,86 +483,12 @@ if (!flag('no-peers') && peerTasks.length) {
       resolve();
     });
     child.on('close', resolve);
-    child.stdin.end(JSON.stringify(peerTasks));
+    const allowed = option('peers', 'torch,sklearn').split(',');
+    child.stdin.end(JSON.stringify(peerTasks.map((t) => ({ ...t, peers: (t.peers ?? ['torch', 'sklearn']).filter((p) => allowed.includes(p)) }))));
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Report
-// ---------------------------------------------------------------------------------------------
-const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-const peer = (task, who) => peers[task]?.[who];
-const checks = [];
-for (const r of results) {
-  for (const [task, byPeer] of Object.entries(peers)) {
-    if (!task.startsWith(r.name)) continue;
-    for (const p of Object.values(byPeer)) {
-      if (p.ok && p.checksum !== undefined && r.checksum !== undefined) {
-        checks.push({ task, peer: p.peer, same: Math.abs(p.checksum - r.checksum) <= 1e-9 * Math.max(1, Math.abs(r.checksum)) });
-      }
-    }
-  }
-}
-
-const fmtMs = (ms) => (ms === undefined || ms === null || Number.isNaN(ms) ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 1 ? 3 : 1)} ms`);
-const peerMs = (task, who, field = 'ms') => {
-  const p = peer(task, who);
-  if (!p) return 'not run';
-  if (!p.ok) return /No module named|not available/.test(p.error) ? `n/a (${p.error.replace(/^.*?: /, '').slice(0, 32)})` : `failed: ${p.error.slice(0, 60)}`;
-  return fmtMs(p[field]);
-};
-const rows = [];
-const tf = (x) => (x === undefined ? '' : ` (${x.toFixed(1)} TFLOP/s)`);
-if (byName['assign-large']) {
-  const r = byName['assign-large'];
-  const s = r.shape;
-  rows.push([`assign N=${s.n} D=${s.d} K=${s.k}`, fmtMs(r.webgpu.assignMs) + tf(r.webgpu.assignTflops) + ` [${r.webgpu.bestTile}]`, peerMs('assign-large:assign', 'torch'), peerMs('assign-large:assign', 'sklearn'), '≥ 35 TFLOP/s']);
-  rows.push([`Lloyd iteration, same shape`, fmtMs(r.webgpu.iterationMs), peerMs('assign-large:iteration', 'torch'), peerMs('assign-large:iteration', 'sklearn', 'ms_per_iteration'), '≤ 0.8× torch (≤ 4.8 ms), ≥ 50× sklearn']);
-}
-if (byName['assign-small']) {
-  const r = byName['assign-small'];
-  const s = r.shape;
-  rows.push([`assign N=${s.n} D=${s.d} K=${s.k}`, fmtMs(r.webgpu.assignMs) + ` [${r.webgpu.bestTile}]`, peerMs('assign-small:assign', 'torch'), peerMs('assign-small:assign', 'sklearn'), '≤ 0.09 ms']);
-  rows.push([`Lloyd iteration, same shape`, fmtMs(r.webgpu.iterationMs), peerMs('assign-small:iteration', 'torch'), peerMs('assign-small:iteration', 'sklearn', 'ms_per_iteration'), '']);
-}
-if (byName.faiss) {
-  const r = byName.faiss;
-  const s = r.shape;
-  rows.push([`fit ${s.n}×${s.d} K=${s.k}, ${s.iterations} it`, fmtMs(r.webgpu.fitMs), peerMs('faiss', 'torch'), `${peerMs('faiss', 'sklearn', 'ms_per_iteration')}/it`, '≤ 8 s (FAISS P100: 55 s)']);
-}
-if (byName.silhouette) {
-  const r = byName.silhouette;
-  const p = peer('silhouette', 'sklearn');
-  rows.push([`silhouette N=${r.shape.n} D=${r.shape.d}`, fmtMs(r.webgpu.ms), peerMs('silhouette', 'torch'), `${peerMs('silhouette', 'sklearn')}${p?.ok ? ` (N=${p.rows})` : ''}`, '≤ torch (aim 0.8×)']);
-}
-if (byName['fit-10m']) {
-  const r = byName['fit-10m'];
-  const s = r.shape;
-  rows.push([`fit ${s.n}×${s.d} K=${s.k}: ++ / ${r.webgpu.iterations} it`, `${fmtMs(r.webgpu.seedingMs)} / ${fmtMs(r.webgpu.fitMs)}`, `— / ${peerMs('fit-10m', 'torch')}`, 'not run', 'completes']);
-}
-if (byName.primitives) {
-  const w = byName.primitives.webgpu;
-  const s = byName.primitives.shape;
-  rows.push([`distances ${s.a}×${s.b} D=${s.d} / knn k=10`, `${fmtMs(w.distancesMs)} / ${fmtMs(w.knnMs)}`, '', '', '']);
-  rows.push([`similarity ${s.b}×${s.texts} / ++ round`, `${fmtMs(w.similarityMs)} / ${fmtMs(w.seedingRoundMs)}`, '', '', '']);
-}
-
-mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-const file = option('out', fileURLToPath(new URL(`results/${slug}.json`, import.meta.url)));
-const report = {
-  device: slug,
-  description,
-  adapter,
-  date: new Date().toISOString(),
-  node: process.version,
-  tiny,
-  command: `node bench/gpu.mjs ${args.join(' ')}`.trim(),
-  results,
-  peers,
-  sameData: checks,
-  table: rows,
-};
-writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+const { rows, checks } = writeReport();
 log(`\nwrote ${file}`);
 
 const header = ['', 'webgpu', 'pytorch fp32', 'scikit-learn', 'target'];
