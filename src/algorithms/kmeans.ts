@@ -182,11 +182,10 @@ export async function lloyd(
     for (let iteration = 0; iteration < maxIter; iteration++) {
       const step = await session.step(centroids, { accumulate: true });
       distanceEvaluations += step.distanceEvaluations;
-      const next = updateCentroids(x.host, centroids, step.labels, step.sums!, step.counts!, k);
-      let shift = 0;
-      for (let i = 0; i < k * d; i++) shift += (next[i]! - exact[i]!) ** 2;
-      exact = next;
-      centroids = Float32Array.from(next);
+      const next = updateCentroids(x.host, centroids, exact, step.labels, step.sums!, step.counts!, k);
+      const shift = next.shift;
+      exact = next.exact;
+      centroids = next.centroids;
       labels = step.labels;
       inertia = step.inertia;
       iterations = iteration + 1;
@@ -217,16 +216,18 @@ export async function lloyd(
 
 /**
  * New centroids from the assignment sums. An empty cluster takes the row farthest from its
- * (old) centroid, that row leaving its own cluster's sum, as in scikit-learn.
+ * (old) centroid, that row leaving its own cluster's sum, as in scikit-learn. One pass gives
+ * the float64 centroids, their float32 copy and the squared shift from `previous`.
  */
 function updateCentroids(
   x: Matrix,
   old: Float32Array,
+  previous: Float64Array,
   labels: Int32Array,
   sums: Float64Array,
   counts: Float64Array,
   k: number,
-): Float64Array {
+): { exact: Float64Array; centroids: Float32Array; shift: number } {
   const d = x.cols;
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (counts[c] === 0) empty.push(c);
@@ -244,12 +245,20 @@ function updateCentroids(
       counts[cluster] = 1;
     });
   }
-  const next = new Float64Array(k * d);
+  // The sums are not needed afterwards: they become the new centroids in place.
+  const exact = sums;
+  const centroids = new Float32Array(k * d);
+  let shift = 0;
   for (let c = 0; c < k; c++) {
     const scale = counts[c]! > 0 ? 1 / counts[c]! : 1;
-    for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j]! * scale;
+    for (let i = c * d; i < (c + 1) * d; i++) {
+      const value = sums[i]! * scale;
+      exact[i] = value;
+      centroids[i] = value;
+      shift += (value - previous[i]!) ** 2;
+    }
   }
-  return next;
+  return { exact, centroids, shift };
 }
 
 /**

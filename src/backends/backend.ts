@@ -40,6 +40,7 @@ export interface StepOptions {
   accumulate: boolean;
 }
 
+/** What a step returns; its arrays are fresh and the caller's to keep or overwrite. */
 export interface AssignResult {
   /** Nearest centroid of each row (lowest index wins a tie). */
   labels: Int32Array;

@@ -229,7 +229,9 @@ export class GpuLloyd implements LloydSession {
 
     // Centroids raw (for sums, inertia and bounds) and centred on the data's mean (for the
     // expanded-form assignment), with the centred norms.
-    const raw = new Float32Array(k * dp);
+    // A padded copy only when d is not a multiple of 4; otherwise the caller's array goes as is.
+    const padded = dp !== d;
+    const raw = padded ? new Float32Array(k * dp) : centroids;
     const centred = new Float32Array(k * dp);
     const norms = new Float32Array(k);
     let cmax = 0;
@@ -237,7 +239,7 @@ export class GpuLloyd implements LloydSession {
       let s = 0;
       for (let j = 0; j < d; j++) {
         const v = centroids[c * d + j]!;
-        raw[c * dp + j] = v;
+        if (padded) raw[c * dp + j] = v;
         const w = Math.fround(v - x.mean[j]!);
         centred[c * dp + j] = w;
         s += w * w;
