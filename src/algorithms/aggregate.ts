@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describeNonFinite, inputError, optionError } from '../errors.js';
 import { makeBatch } from '../io/batch.js';
-import type { TableSource } from '../io/read.js';
+import { batchSource, columnIndex, isNumericType, planColumns, type ColumnPlan, type MatrixInput } from '../io/to-matrix.js';
 import { selectInPlace } from './select.js';
 
 /**
@@ -18,7 +18,6 @@ import { selectInPlace } from './select.js';
  */
 
 /** A table given whole, as a file source, or as a stream of record batches. */
-export type TableInput = arrow.Table | TableSource | AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
 
 /** A group key or category value: text, or an integer. */
 export type GroupKey = string | number;
@@ -93,7 +92,7 @@ export interface AggregateResult {
  * Bad data (an unknown column, a missing key or category, a fractional or non-finite value) is
  * a ClusterkitError naming the column and the 1-based row.
  */
-export async function aggregateGroups(input: TableInput, options: AggregateOptions): Promise<AggregateResult> {
+export async function aggregateGroups(input: MatrixInput, options: AggregateOptions): Promise<AggregateResult> {
   const { by } = options;
   if (typeof by !== 'string' || by === '') throw optionError('by', 'needs the name of the key column');
   if (options.embedding !== undefined && options.columns) throw optionError('embedding', 'cannot be combined with a list of columns');
@@ -105,12 +104,12 @@ export async function aggregateGroups(input: TableInput, options: AggregateOptio
   const categoryColumn = typeof category === 'string' ? category : undefined;
   const categoryValues = category !== undefined && typeof category !== 'string' ? category : undefined;
 
-  const source = sourceOf(input);
+  const source = batchSource(input);
   const { where } = source;
-  let plan: { key: KeyColumn; values?: ValuesPlan; category?: KeyColumn } | undefined;
+  let plan: { key: KeyColumn; values?: ColumnPlan; category?: KeyColumn } | undefined;
   const makePlan = (schema: arrow.Schema) => {
     const key = keyColumn(schema, by, 'by', 'key', false, where);
-    const values = hasValues ? valuesPlan(schema, { embedding: options.embedding, columns: options.columns }, where) : undefined;
+    const values = hasValues ? planColumns(schema, { embedding: options.embedding, columns: options.columns }, where, { nameOptions: true }) : undefined;
     const cat = categoryColumn !== undefined ? keyColumn(schema, categoryColumn, 'category', 'category', false, where) : undefined;
     return { key, values, category: cat };
   };
@@ -123,7 +122,7 @@ export async function aggregateGroups(input: TableInput, options: AggregateOptio
     categoryColumn !== undefined ? `${where}column "${categoryColumn}", row ${row + 1}` : `option category: the value for row ${row + 1}`;
   for await (const batch of source.batches) {
     plan ??= makePlan(batch.schema);
-    const width = plan.values?.width ?? 0;
+    const width = plan.values?.names.length ?? 0;
     groups ??= new GroupStats(width, { sum: stats.includes('mean'), median: stats.includes('median'), max: stats.includes('max') });
     const n = batch.numRows;
     if (n === 0) continue;
@@ -135,7 +134,7 @@ export async function aggregateGroups(input: TableInput, options: AggregateOptio
       cats = sliceOf(categoryValues, rows, rows + n);
     }
     const buffer = width > 0 ? new Float32Array(n * width) : undefined;
-    if (buffer) plan.values!.fill(batch, rows, buffer);
+    if (buffer) plan.values!.fill(batch, 0, n, buffer, rows);
     for (let r = 0; r < n; r++) {
       const g = groups.group(keys[r]!);
       groups.add(g, buffer, r * width);
@@ -468,36 +467,8 @@ export function medianInPlace(a: Float32Array | Float64Array, n: number, start =
 // ---------------------------------------------------------------------------------------------
 // Reading columns from record batches
 
-export interface Source {
-  /** "path: " for a file, "" otherwise: the prefix of error messages. */
-  where: string;
-  schema?: arrow.Schema;
-  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
-}
-
-export function sourceOf(input: TableInput): Source {
-  if (input instanceof arrow.Table) return { where: '', schema: input.schema, batches: input.batches };
-  if ('batches' in input && typeof input.batches === 'function') {
-    return { where: `${input.path}: `, schema: input.schema, batches: input.batches() };
-  }
-  return { where: '', batches: input as AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> };
-}
-
-function fieldIndex(schema: arrow.Schema, name: string, option: string, where: string): number {
-  const index = schema.fields.findIndex((field) => field.name === name);
-  if (index < 0) {
-    const names = schema.fields.map((field) => field.name).join(', ');
-    throw inputError(`${where}unknown column "${name}" (option ${option}); the table has: ${names}`);
-  }
-  return index;
-}
-
 function isText(type: arrow.DataType): boolean {
   return arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type);
-}
-
-function isNumeric(type: arrow.DataType): boolean {
-  return arrow.DataType.isFloat(type) || arrow.DataType.isInt(type);
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -525,11 +496,11 @@ export function keyColumn(
   integersOnly: boolean,
   where: string,
 ): KeyColumn {
-  const index = fieldIndex(schema, name, option, where);
+  const index = columnIndex(schema, name, where, option);
   const fieldType = schema.fields[index]!.type;
   const type = arrow.DataType.isDictionary(fieldType) ? fieldType.dictionary : fieldType;
   const wanted = integersOnly ? 'integers' : 'text or integers';
-  if (!(isNumeric(type) || (!integersOnly && isText(type)))) {
+  if (!(isNumericType(type) || (!integersOnly && isText(type)))) {
     throw inputError(`${where}column "${name}" (${fieldType}) cannot be the ${role} column: it must hold ${wanted}`);
   }
   const at = (row: number) => `${where}column "${name}", row ${row + 1}`;
@@ -591,8 +562,8 @@ function shortestFloat32(value: number): string {
 }
 
 /** Reads one key column of a whole table into an array (e.g. labels from another file). */
-export async function readKeys(input: TableInput, name: string, option: string, role: string): Promise<GroupKey[]> {
-  const source = sourceOf(input);
+export async function readKeys(input: MatrixInput, name: string, option: string, role: string): Promise<GroupKey[]> {
+  const source = batchSource(input);
   let reader = source.schema ? keyColumn(source.schema, name, option, role, false, source.where) : undefined;
   const out: GroupKey[] = [];
   for await (const batch of source.batches) {
@@ -602,138 +573,6 @@ export async function readKeys(input: TableInput, name: string, option: string, 
   }
   if (out.length === 0) throw inputError(`${source.where}the table has no rows`);
   return out;
-}
-
-/** Numeric columns or one embedding column, read as rows of float32 values. */
-export interface ValuesPlan {
-  /** Table columns used. */
-  readonly columns: string[];
-  /** One name per value: the columns, or `emb[0]`, `emb[1]`, … */
-  readonly names: string[];
-  readonly width: number;
-  /** Fills `out` (numRows × width, row-major); nulls and non-finite values are errors. */
-  fill(batch: arrow.RecordBatch, firstRow: number, out: Float32Array): void;
-}
-
-/**
- * Chooses the value columns: `embedding` (a FixedSizeList of floats), `columns` (numeric), or
- * with neither every numeric column but `exclude` (and, when there is none, the only embedding
- * column) — the same choice as `readMatrix`.
- */
-export function valuesPlan(
-  schema: arrow.Schema,
-  select: { embedding?: string; columns?: readonly string[]; exclude?: readonly string[] },
-  where: string,
-): ValuesPlan {
-  const fields = schema.fields;
-  if (select.embedding !== undefined) {
-    const index = fieldIndex(schema, select.embedding, 'embedding', where);
-    const { type } = fields[index]!;
-    if (!isEmbedding(type)) {
-      throw inputError(`${where}column "${select.embedding}" is not an embedding (${type}); an embedding is a FixedSizeList of Float32 or Float64`);
-    }
-    return embeddingPlan(select.embedding, index, type.listSize, where);
-  }
-  if (select.columns) {
-    const indices = select.columns.map((name, i) => {
-      if (select.columns!.indexOf(name) !== i) throw inputError(`${where}column "${name}" is selected twice`);
-      const index = fieldIndex(schema, name, 'columns', where);
-      const { type } = fields[index]!;
-      if (!isNumeric(type)) {
-        const hint = isEmbedding(type) ? '; select an embedding column with the embedding option' : '';
-        throw inputError(`${where}column "${name}" is not numeric (${type})${hint}`);
-      }
-      return index;
-    });
-    return scalarPlan(schema, indices, where);
-  }
-  const excluded = new Set((select.exclude ?? []).map((name) => fieldIndex(schema, name, 'exclude', where)));
-  const numeric = fields.flatMap((field, i) => (isNumeric(field.type) && !excluded.has(i) ? [i] : []));
-  if (numeric.length > 0) return scalarPlan(schema, numeric, where);
-  const embeddings = fields.filter((field, i) => isEmbedding(field.type) && !excluded.has(i));
-  if (embeddings.length === 1) {
-    const field = embeddings[0]! as arrow.Field<arrow.FixedSizeList>;
-    return embeddingPlan(field.name, fields.indexOf(field), field.type.listSize, where);
-  }
-  if (embeddings.length > 1) {
-    throw inputError(`${where}the table has several embedding columns (${embeddings.map((f) => f.name).join(', ')}); choose one with the embedding option`);
-  }
-  const columns = fields.map((field) => `${field.name} (${field.type})`).join(', ');
-  throw inputError(`${where}the table has no numeric or embedding column to use; its columns: ${columns}`);
-}
-
-function isEmbedding(type: arrow.DataType): type is arrow.FixedSizeList {
-  if (!arrow.DataType.isFixedSizeList(type) || type.listSize === 0) return false;
-  const element = type.children[0]!.type;
-  return arrow.DataType.isFloat(element) && element.precision !== arrow.Precision.HALF;
-}
-
-function missingValue(where: string, column: string, row: number): Error {
-  return inputError(`${where}column "${column}", row ${row + 1}: missing value`);
-}
-
-function checkFinite(out: Float32Array, names: readonly string[], firstRow: number, where: string): void {
-  for (let i = 0; i < out.length; i++) {
-    const v = out[i]!;
-    if (v - v !== 0) {
-      const row = firstRow + Math.floor(i / names.length) + 1;
-      throw inputError(`${where}column "${names[i % names.length]}", row ${row}: value is ${describeNonFinite(v)}`);
-    }
-  }
-}
-
-function scalarPlan(schema: arrow.Schema, indices: number[], where: string): ValuesPlan {
-  const names = indices.map((i) => schema.fields[i]!.name);
-  const d = names.length;
-  return {
-    columns: names,
-    names,
-    width: d,
-    fill(batch, firstRow, out) {
-      const n = batch.numRows;
-      indices.forEach((index, col) => {
-        const data = batch.data.children[index]!;
-        if (data.nullCount > 0) {
-          for (let i = 0; i < n; i++) if (!data.getValid(i)) throw missingValue(where, names[col]!, firstRow + i);
-        }
-        const { type, values } = data;
-        if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-          for (let r = 0; r < n; r++) out[r * d + col] = Number(values[r]!);
-        } else if (arrow.DataType.isFloat(type) && type.precision === arrow.Precision.HALF) {
-          for (let r = 0; r < n; r++) out[r * d + col] = arrow.util.uint16ToFloat64((values as Uint16Array)[r]!);
-        } else {
-          const numbers = values as ArrayLike<number>;
-          for (let r = 0; r < n; r++) out[r * d + col] = numbers[r]!;
-        }
-      });
-      checkFinite(out, names, firstRow, where);
-    },
-  };
-}
-
-function embeddingPlan(name: string, index: number, size: number, where: string): ValuesPlan {
-  const names = Array.from({ length: size }, (_, k) => `${name}[${k}]`);
-  return {
-    columns: [name],
-    names,
-    width: size,
-    fill(batch, firstRow, out) {
-      const n = batch.numRows;
-      const list = batch.data.children[index]!;
-      // A sliced list's child is sliced to match: element k of row r is child value r·size + k.
-      const child = list.children[0]!;
-      if (list.nullCount > 0) {
-        for (let i = 0; i < n; i++) if (!list.getValid(i)) throw missingValue(where, name, firstRow + i);
-      }
-      if (child.nullCount > 0) {
-        for (let i = 0; i < n * size; i++) {
-          if (!child.getValid(i)) throw missingValue(where, names[i % size]!, firstRow + Math.floor(i / size));
-        }
-      }
-      out.set((child.values as Float32Array | Float64Array).subarray(0, n * size));
-      checkFinite(out, names, firstRow, where);
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

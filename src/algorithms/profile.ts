@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { inputError, optionError } from '../errors.js';
-import type { ColumnSelection } from '../io/to-matrix.js';
+import { batchSource, planColumns, type ColumnSelection, type MatrixInput } from '../io/to-matrix.js';
 import { Matrix } from '../matrix.js';
 import {
   columnMedians,
@@ -8,11 +8,8 @@ import {
   keyColumn,
   nullableFloat64,
   numericData,
-  sourceOf,
   tableOf,
-  valuesPlan,
   type OutputColumn,
-  type TableInput,
 } from './aggregate.js';
 
 /**
@@ -85,7 +82,7 @@ export const ZERO_MEAN_STDS = 1e-6;
  * an `embedding`, or every numeric column but the labels column and `exclude`.
  */
 export async function profileClusters(
-  x: Matrix | TableInput,
+  x: Matrix | MatrixInput,
   labels: string | ArrayLike<number>,
   options: ProfileOptions = {},
 ): Promise<ProfileResult> {
@@ -114,14 +111,15 @@ export async function profileClusters(
       }
     }
   } else {
-    const source = sourceOf(x);
+    const source = batchSource(x);
     const { where } = source;
     const planFor = (schema: arrow.Schema) => ({
       labels: labelColumn !== undefined ? keyColumn(schema, labelColumn, 'labels', 'label', true, where) : undefined,
-      values: valuesPlan(
+      values: planColumns(
         schema,
         { ...options, exclude: [...(options.exclude ?? []), ...(labelColumn !== undefined && !options.columns ? [labelColumn] : [])] },
         where,
+        { nameOptions: true },
       ),
     });
     let plan = source.schema && planFor(source.schema);
@@ -129,14 +127,14 @@ export async function profileClusters(
     rows = 0;
     for await (const batch of source.batches) {
       plan ??= planFor(batch.schema);
-      const d = plan.values.width;
+      const d = plan.values.names.length;
       groups ??= new GroupStats(d, { sum: true, median: true, max: false });
       const n = batch.numRows;
       if (n === 0) continue;
       if (labelArray && labelArray.length < rows + n) throw inputError(`${labelArray.length} labels for a table of more rows`);
       const keys = plan.labels?.read(batch, rows);
       const values = new Float32Array(n * d);
-      plan.values.fill(batch, rows, values);
+      plan.values.fill(batch, 0, n, values, rows);
       for (let r = 0; r < n; r++) {
         const i = rows + r;
         const label = keys

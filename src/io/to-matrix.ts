@@ -39,47 +39,68 @@ export async function readMatrix(input: MatrixInput, select: ColumnSelection = {
     throw optionError('embedding', 'cannot be combined with a list of columns');
   }
   if (select.columns?.length === 0) throw optionError('columns', 'names no column');
-  const { label, schema, batches } = sourceOf(input);
-  const where = label ? `${label}: ` : '';
-  let plan = schema && planFor(schema, select, where);
+  const { where, schema, batches } = batchSource(input);
+  let plan = schema && planColumns(schema, select, where);
   let builder: MatrixBuilder | undefined;
   let rows = 0;
   for await (const batch of batches) {
-    plan ??= planFor(batch.schema, select, where);
+    plan ??= planColumns(batch.schema, select, where);
     builder ??= new MatrixBuilder(plan.names.length, plan.names);
-    plan.convert(batch, builder, rows);
+    appendRows(plan, batch, builder, rows);
     rows += batch.numRows;
   }
   if (!plan || !builder || rows === 0) throw inputError(`${where}the table has no rows`);
   return { matrix: builder.build({ finite: true }), columns: plan.columns };
 }
 
-function sourceOf(input: MatrixInput): {
-  label?: string;
+/** A table as the readers see it: a prefix for error messages, the schema if known up front, the batches. */
+export interface BatchSource {
+  /** "path: " for a file, "" otherwise. */
+  where: string;
   schema?: arrow.Schema;
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
-} {
-  if (input instanceof arrow.Table) return { schema: input.schema, batches: input.batches };
+}
+
+export function batchSource(input: MatrixInput): BatchSource {
+  if (input instanceof arrow.Table) return { where: '', schema: input.schema, batches: input.batches };
   if ('batches' in input && typeof input.batches === 'function') {
-    return { label: input.path, schema: input.schema, batches: input.batches() };
+    return { where: `${input.path}: `, schema: input.schema, batches: input.batches() };
   }
-  return { batches: input as AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> };
+  return { where: '', batches: input as AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> };
+}
+
+/**
+ * The index of column `name`; unknown is an input error listing the table's columns and, when
+ * given, naming the option that asked for it.
+ */
+export function columnIndex(schema: arrow.Schema, name: string, where: string, option?: string): number {
+  const index = schema.fields.findIndex((field) => field.name === name);
+  if (index < 0) {
+    const names = schema.fields.map((field) => field.name).join(', ');
+    throw inputError(`${where}unknown column "${name}"${option ? ` (option ${option})` : ''}; the table has: ${names}`);
+  }
+  return index;
+}
+
+export function isNumericType(type: arrow.DataType): boolean {
+  return arrow.DataType.isFloat(type) || arrow.DataType.isInt(type);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Choosing the columns
 
-interface Plan {
+/** The value columns of a table and how to read them as rows of float32 values. */
+export interface ColumnPlan {
   /** Table columns used. */
-  columns: string[];
-  /** Matrix column names. */
-  names: string[];
-  /** Appends a batch's rows; `firstRow` is the 0-based table row of the batch's first row. */
-  convert(batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number): void;
-}
-
-function isNumeric(type: arrow.DataType): boolean {
-  return arrow.DataType.isFloat(type) || arrow.DataType.isInt(type);
+  readonly columns: string[];
+  /** One name per value: the columns, or `emb[0]`, `emb[1]`, … */
+  readonly names: string[];
+  /**
+   * Writes rows [start, start + count) of `batch` into `span` (count × names.length, row-major);
+   * `firstRow` is the 0-based table row of the batch's first row. A null, NaN or infinite value
+   * is an error naming its column and row.
+   */
+  fill(batch: arrow.RecordBatch, start: number, count: number, span: Float32Array, firstRow: number): void;
 }
 
 function isEmbedding(type: arrow.DataType): type is arrow.FixedSizeList {
@@ -88,19 +109,18 @@ function isEmbedding(type: arrow.DataType): type is arrow.FixedSizeList {
   return arrow.DataType.isFloat(element) && element.precision !== arrow.Precision.HALF;
 }
 
-function planFor(schema: arrow.Schema, select: ColumnSelection, where: string): Plan {
+/**
+ * Chooses the value columns: `embedding` (a FixedSizeList of floats), `columns` (numeric), or
+ * with neither every numeric column but `exclude` (and, when there is none, the only embedding
+ * column not excluded). `nameOptions` adds the option to unknown-column errors, for callers
+ * with several column options.
+ */
+export function planColumns(schema: arrow.Schema, select: ColumnSelection, where: string, { nameOptions = false } = {}): ColumnPlan {
   const fields = schema.fields;
-  const indexOf = (name: string): number => {
-    const index = fields.findIndex((field) => field.name === name);
-    if (index < 0) {
-      const names = fields.map((field) => field.name).join(', ');
-      throw inputError(`${where}unknown column "${name}"; the table has: ${names}`);
-    }
-    return index;
-  };
+  const indexOf = (name: string, option: string) => columnIndex(schema, name, where, nameOptions ? option : undefined);
 
   if (select.embedding !== undefined) {
-    const index = indexOf(select.embedding);
+    const index = indexOf(select.embedding, 'embedding');
     const { type } = fields[index]!;
     if (!isEmbedding(type)) {
       throw inputError(
@@ -113,9 +133,9 @@ function planFor(schema: arrow.Schema, select: ColumnSelection, where: string): 
   if (select.columns) {
     const indices = select.columns.map((name, i) => {
       if (select.columns!.indexOf(name) !== i) throw inputError(`${where}column "${name}" is selected twice`);
-      const index = indexOf(name);
+      const index = indexOf(name, 'columns');
       const { type } = fields[index]!;
-      if (!isNumeric(type)) {
+      if (!isNumericType(type)) {
         const hint = isEmbedding(type) ? '; select an embedding column with the embedding option' : '';
         throw inputError(`${where}column "${name}" is not numeric (${type})${hint}`);
       }
@@ -124,10 +144,10 @@ function planFor(schema: arrow.Schema, select: ColumnSelection, where: string): 
     return scalarPlan(schema, indices, where);
   }
 
-  const excluded = new Set((select.exclude ?? []).map(indexOf));
-  const numeric = fields.flatMap((field, i) => (isNumeric(field.type) && !excluded.has(i) ? [i] : []));
+  const excluded = new Set((select.exclude ?? []).map((name) => indexOf(name, 'exclude')));
+  const numeric = fields.flatMap((field, i) => (isNumericType(field.type) && !excluded.has(i) ? [i] : []));
   if (numeric.length > 0) return scalarPlan(schema, numeric, where);
-  const embeddings = fields.filter((field) => isEmbedding(field.type));
+  const embeddings = fields.filter((field, i) => isEmbedding(field.type) && !excluded.has(i));
   if (embeddings.length === 1) {
     const [field] = embeddings as [arrow.Field<arrow.FixedSizeList>];
     return embeddingPlan(field.name, fields.indexOf(field), field.type.listSize, where);
@@ -149,6 +169,14 @@ function planFor(schema: arrow.Schema, select: ColumnSelection, where: string): 
 
 const SPAN_FLOATS = 1 << 18;
 
+function appendRows(plan: ColumnPlan, batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number): void {
+  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / plan.names.length));
+  for (let start = 0; start < batch.numRows; start += spanRows) {
+    const count = Math.min(spanRows, batch.numRows - start);
+    plan.fill(batch, start, count, builder.reserveRows(count), firstRow);
+  }
+}
+
 function missingValue(where: string, column: string, row: number): Error {
   return inputError(`${where}column "${column}", row ${row + 1}: missing value`);
 }
@@ -166,7 +194,7 @@ function checkFinite(span: Float32Array, names: readonly string[], firstRow: num
     if (v - v !== 0) {
       const row = firstRow + Math.floor(i / names.length) + 1;
       const column = names[i % names.length];
-      throw inputError(`${where}column "${column}", row ${row}: value is ${describeNonFinite(v)}; clustering needs finite numbers`);
+      throw inputError(`${where}column "${column}", row ${row}: value is ${describeNonFinite(v)}; only finite numbers can be used`);
     }
   }
 }
@@ -185,50 +213,37 @@ function fillColumn(data: arrow.Data, start: number, count: number, span: Float3
   }
 }
 
-function scalarPlan(schema: arrow.Schema, indices: number[], where: string): Plan {
+function scalarPlan(schema: arrow.Schema, indices: number[], where: string): ColumnPlan {
   const names = indices.map((i) => schema.fields[i]!.name);
-  const cols = names.length;
-  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / cols));
   return {
     columns: names,
     names,
-    convert(batch, builder, firstRow) {
-      const columns = indices.map((i) => batch.data.children[i]!);
-      for (let start = 0; start < batch.numRows; start += spanRows) {
-        const count = Math.min(spanRows, batch.numRows - start);
-        const span = builder.reserveRows(count);
-        columns.forEach((data, col) => {
-          checkNoNulls(data, start, count, (i) => missingValue(where, names[col]!, firstRow + i));
-          fillColumn(data, start, count, span, cols, col);
-        });
-        checkFinite(span, names, firstRow + start, where);
-      }
+    fill(batch, start, count, span, firstRow) {
+      indices.forEach((index, col) => {
+        const data = batch.data.children[index]!;
+        checkNoNulls(data, start, count, (i) => missingValue(where, names[col]!, firstRow + i));
+        fillColumn(data, start, count, span, names.length, col);
+      });
+      checkFinite(span.subarray(0, count * names.length), names, firstRow + start, where);
     },
   };
 }
 
-function embeddingPlan(name: string, index: number, size: number, where: string): Plan {
+function embeddingPlan(name: string, index: number, size: number, where: string): ColumnPlan {
   const names = Array.from({ length: size }, (_, k) => `${name}[${k}]`);
-  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / size));
   return {
     columns: [name],
     names,
-    convert(batch, builder, firstRow) {
+    fill(batch, start, count, span, firstRow) {
       const list = batch.data.children[index]!;
       // arrow-js keeps a sliced list's child sliced to match, so element k of row r is child
       // value r * size + k; `offset` only shifts positions in the validity bitmaps.
       const child = list.children[0]!;
+      checkNoNulls(list, start, count, (i) => missingValue(where, name, firstRow + i));
+      checkNoNulls(child, start * size, count * size, (i) => missingValue(where, names[i % size]!, firstRow + Math.floor(i / size)));
       const values = child.values as Float32Array | Float64Array;
-      for (let start = 0; start < batch.numRows; start += spanRows) {
-        const count = Math.min(spanRows, batch.numRows - start);
-        checkNoNulls(list, start, count, (i) => missingValue(where, name, firstRow + i));
-        checkNoNulls(child, start * size, count * size, (i) =>
-          missingValue(where, names[i % size]!, firstRow + Math.floor(i / size)),
-        );
-        const span = builder.reserveRows(count);
-        span.set(values.subarray(start * size, (start + count) * size)); // converts float64 too
-        checkFinite(span, names, firstRow + start, where);
-      }
+      span.set(values.subarray(start * size, (start + count) * size)); // converts float64 too
+      checkFinite(span.subarray(0, count * size), names, firstRow + start, where);
     },
   };
 }
