@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -147,7 +148,6 @@ const slug = `${[gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.devic
 
 const results = [];
 const peerTasks = [];
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function wall(fn, reps = 3) {
   await fn(); // warm: pipelines, buffers

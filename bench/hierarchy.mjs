@@ -34,7 +34,9 @@ import { probe } from './lib/clusterkit.mjs';
 import { gaussianBlobs } from './lib/data.mjs';
 import { defaultTag, loadAverage, machineInfo } from './lib/machine.mjs';
 import { writeNpy } from './lib/npy.mjs';
-import { OPENBLAS_HANDICAPS } from './lib/python.mjs';
+import { runPythonPeer } from './lib/python.mjs';
+import { adjustedRandIndex } from './lib/quality.mjs';
+import { shapeOf } from './lib/shapes.mjs';
 import { timeRepeated } from './lib/timing.mjs';
 
 const PEER = fileURLToPath(new URL('./hierarchy_peer.py', import.meta.url));
@@ -60,12 +62,6 @@ const { values: args } = parseArgs({
   },
 });
 
-function shapeOf(text, fallback) {
-  const match = /^(\d+)x(\d+):(\d+)$/.exec(text ?? fallback);
-  if (!match) throw new Error(`bad shape "${text}", expected NxD:K`);
-  return { n: Number(match[1]), d: Number(match[2]), k: Number(match[3]) };
-}
-
 const seed = Number(args.seed);
 const aggShape = shapeOf(args.agglomerative, args.quick ? '1500x32:8' : '5000x32:8');
 const apShape = shapeOf(args.affinity, args.quick ? '400x16:8' : '1000x16:8');
@@ -76,45 +72,6 @@ const only = new Set((args.only ?? 'agglomerative,affinity,big').split(','));
 const runAgglomerative = only.has('agglomerative');
 const runAffinity = only.has('affinity');
 const plan = { repeats: Number(args.repeats), budgetMs: args.quick ? 2_000 : 20_000 };
-
-function peerEnvironment() {
-  const env = { ...process.env };
-  for (const name of OPENBLAS_HANDICAPS) delete env[name];
-  return env;
-}
-
-function runSklearn(spec, workDir, name = 'hierarchy-spec.json') {
-  const specPath = join(workDir, name);
-  writeFileSync(specPath, JSON.stringify(spec));
-  const run = spawnSync(args.python, [PEER, specPath], { env: peerEnvironment(), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (run.error) throw new Error(`scikit-learn peer could not start (${args.python}): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`scikit-learn peer failed with exit code ${run.status}`);
-  return JSON.parse(run.stdout);
-}
-
-/** Adjusted Rand index of two labelings (1: the same partition). */
-function adjustedRand(a, b) {
-  const n = a.length;
-  const pairs = (m) => (m * (m - 1)) / 2;
-  const cells = new Map();
-  const rows = new Map();
-  const cols = new Map();
-  for (let i = 0; i < n; i++) {
-    const key = `${a[i]},${b[i]}`;
-    cells.set(key, (cells.get(key) ?? 0) + 1);
-    rows.set(a[i], (rows.get(a[i]) ?? 0) + 1);
-    cols.set(b[i], (cols.get(b[i]) ?? 0) + 1);
-  }
-  let index = 0;
-  for (const m of cells.values()) index += pairs(m);
-  let sumRows = 0;
-  for (const m of rows.values()) sumRows += pairs(m);
-  let sumCols = 0;
-  for (const m of cols.values()) sumCols += pairs(m);
-  const expected = (sumRows * sumCols) / pairs(n);
-  const max = (sumRows + sumCols) / 2;
-  return max === expected ? 1 : (index - expected) / (max - expected);
-}
 
 async function measureAgglomerative(engine, x) {
   const out = {};
@@ -187,7 +144,9 @@ async function main() {
     let sklearn = null;
     if (!args['no-sklearn']) {
       log('scikit-learn');
-      sklearn = runSklearn(
+      sklearn = runPythonPeer(
+        args.python,
+        PEER,
         {
           plan: { repeats: plan.repeats, budget_ms: plan.budgetMs },
           ...(runAgglomerative ? { agglomerative: { data: aggNpy, k: aggShape.k, linkages } } : {}),
@@ -196,7 +155,7 @@ async function main() {
         work,
       );
       if (bigShape && args['big-sklearn']) {
-        sklearn.big = runSklearn({ big: { data: bigNpy, k: bigShape.k, linkage: 'ward' } }, work, 'big-spec.json').big;
+        sklearn.big = runPythonPeer(args.python, PEER, { big: { data: bigNpy, k: bigShape.k, linkage: 'ward' } }, work).big;
       }
     }
 
@@ -270,7 +229,7 @@ function compare(sklearn, backends) {
       agglomerative[linkage] = theirs
         ? {
             speedup: theirs.ms / ours.ms,
-            adjustedRand: adjustedRand(ours.labels, theirs.labels),
+            adjustedRand: adjustedRandIndex(ours.labels, theirs.labels),
             topHeightsMaxRelativeDifference: Math.max(...ours.topHeights.map((h, i) => Math.abs(h - theirs.top_heights[i]) / theirs.top_heights[i])),
           }
         : null;
@@ -282,13 +241,13 @@ function compare(sklearn, backends) {
         ? {
             speedup: ap.ms / b.affinity.ms,
             sameExemplars: JSON.stringify(ap.exemplars) === JSON.stringify(b.affinity.exemplars),
-            adjustedRand: adjustedRand(b.affinity.labels, ap.labels),
+            adjustedRand: adjustedRandIndex(b.affinity.labels, ap.labels),
             iterations: { clusterkit: b.affinity.iterations, sklearn: ap.iterations },
           }
         : null,
       big:
         b.big && sklearn?.big
-          ? { speedup: sklearn.big.ms / b.big.ms, adjustedRand: adjustedRand(b.big.labels, sklearn.big.labels) }
+          ? { speedup: sklearn.big.ms / b.big.ms, adjustedRand: adjustedRandIndex(b.big.labels, sklearn.big.labels) }
           : null,
     };
   }

@@ -25,20 +25,9 @@ import sklearn
 from sklearn.cluster import AffinityPropagation, AgglomerativeClustering
 from threadpoolctl import threadpool_info
 
+from peerlib import logger, time_repeated
 
-def log(message):
-    print(f"[sklearn] {message}", file=sys.stderr, flush=True)
-
-
-def time_repeated(fn, repeats, budget_ms):
-    samples, result, spent = [], None, 0.0
-    while len(samples) < repeats and (not samples or spent < budget_ms):
-        start = time.perf_counter()
-        result = fn()
-        ms = (time.perf_counter() - start) * 1e3
-        samples.append(ms)
-        spent += ms
-    return {"ms": float(np.median(samples)), "samples": samples}, result
+log = logger("sklearn")
 
 
 def agglomerative(X, k, linkage):

@@ -22,7 +22,6 @@
  *   scipy.stats.spearmanr; quality: the largest difference of an entry.
  * scikit-learn runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +32,7 @@ import { Engine, Matrix, fitScaler, scaleMatrix } from '../dist/index.js';
 import { gaussianBlobs } from './lib/data.mjs';
 import { defaultTag, loadAverage, machineInfo } from './lib/machine.mjs';
 import { readNpy, writeNpy } from './lib/npy.mjs';
-import { OPENBLAS_HANDICAPS } from './lib/python.mjs';
+import { runPythonPeer } from './lib/python.mjs';
 import { formatMs } from './lib/report.mjs';
 import { timeRepeated } from './lib/timing.mjs';
 
@@ -76,17 +75,6 @@ function parseOptions() {
 }
 
 const idOf = (c) => `${c.kind}:${c.n}x${c.d}${c.components ? `:k${c.components}` : ''}`;
-
-function runPython(python, spec, workDir) {
-  const specPath = join(workDir, 'prep-spec.json');
-  writeFileSync(specPath, JSON.stringify(spec));
-  const env = { ...process.env };
-  for (const name of OPENBLAS_HANDICAPS) delete env[name];
-  const run = spawnSync(python, [PEER, specPath], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.error) throw new Error(`Python peer could not start (${python}): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`Python peer failed with exit code ${run.status}`);
-  return JSON.parse(run.stdout);
-}
 
 const maxAbsDiff = (a, b) => {
   let worst = 0;
@@ -178,7 +166,7 @@ async function main() {
         const { x, raw, file } = data.get(c.id);
         if (python) {
           log(`${c.id}: scikit-learn / NumPy / SciPy`);
-          const peer = runPython(options.python, { cases: [{ ...c, file }], repeats: PLAN.repeats, budget_ms: PLAN.budgetMs }, workDir);
+          const peer = runPythonPeer(options.python, PEER, { cases: [{ ...c, file }], repeats: PLAN.repeats, budget_ms: PLAN.budgetMs }, workDir);
           python.versions = peer.versions;
           python.threadpools = peer.threadpools;
           python.results[c.id] = { ...peer.results[c.id], load: loadAverage() };

@@ -22,7 +22,6 @@ Cases (kind):
 import json
 import platform
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -33,21 +32,9 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
+from peerlib import logger, time_repeated
 
-def log(message):
-    print(f"[python] {message}", file=sys.stderr, flush=True)
-
-
-def time_repeated(fn, repeats, budget_ms):
-    fn()  # warm-up
-    samples, result, spent = [], None, 0.0
-    while len(samples) < repeats and (not samples or spent < budget_ms):
-        start = time.perf_counter()
-        result = fn()
-        ms = (time.perf_counter() - start) * 1e3
-        samples.append(ms)
-        spent += ms
-    return {"ms": float(np.median(samples)), "samples": samples}, result
+log = logger("python")
 
 
 def best_of_dtypes(fn, x32, repeats, budget_ms):
@@ -56,7 +43,7 @@ def best_of_dtypes(fn, x32, repeats, budget_ms):
     results = {}
     for dtype in ("float32", "float64"):
         x = x32 if dtype == "float32" else x32.astype(np.float64)
-        figures[dtype], results[dtype] = time_repeated(lambda: fn(x), repeats, budget_ms)
+        figures[dtype], results[dtype] = time_repeated(lambda: fn(x), repeats, budget_ms, warmup=True)
     best = min(figures, key=lambda d: figures[d]["ms"])
     return {**figures[best], "best": best, "by_dtype": {d: f["ms"] for d, f in figures.items()}}, results[best]
 

@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -25,23 +24,11 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_info
 
+from peerlib import logger, time_repeated
+
+log = logger("sklearn")
+
 DTYPES = ("float32", "float64")
-
-
-def log(message):
-    print(f"[sklearn] {message}", file=sys.stderr, flush=True)
-
-
-def time_repeated(fn, repeats, budget_ms):
-    """Median ms of up to `repeats` runs (fewer once `budget_ms` is spent) and the last result."""
-    samples, result, spent = [], None, 0.0
-    while len(samples) < repeats and (not samples or spent < budget_ms):
-        start = time.perf_counter()
-        result = fn()
-        ms = (time.perf_counter() - start) * 1e3
-        samples.append(ms)
-        spent += ms
-    return {"ms": float(np.median(samples)), "samples": samples}, result
 
 
 def fit(x, **params):

@@ -22,7 +22,6 @@
  * runs, fewer once 20 s were spent (bench/lib/timing.mjs; the Python side mirrors it).
  * The table is printed last; the JSON goes to --out.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,8 +34,9 @@ import { probe } from './lib/clusterkit.mjs';
 import { gaussianBlobs } from './lib/data.mjs';
 import { defaultTag, loadAverage, machineInfo } from './lib/machine.mjs';
 import { writeNpy } from './lib/npy.mjs';
-import { OPENBLAS_HANDICAPS } from './lib/python.mjs';
-import { timeRepeated } from './lib/timing.mjs';
+import { runPythonPeer } from './lib/python.mjs';
+import { shapeOf } from './lib/shapes.mjs';
+import { median, timeRepeated } from './lib/timing.mjs';
 
 const PEER = fileURLToPath(new URL('./workflows_peer.py', import.meta.url));
 const log = (message) => process.stderr.write(`[workflows] ${message}\n`);
@@ -59,12 +59,6 @@ const { values: args } = parseArgs({
   },
 });
 
-function shapeOf(text, fallback) {
-  const match = /^(\d+)x(\d+):(\d+)$/.exec(text ?? fallback);
-  if (!match) throw new Error(`bad shape "${text}", expected NxD:K`);
-  return { n: Number(match[1]), d: Number(match[2]), k: Number(match[3]) };
-}
-
 const seed = Number(args.seed);
 const sweepShape = shapeOf(args.sweep, args.quick ? '4000x16:6' : '20000x32:8');
 const miniShape = shapeOf(args.minibatch, args.quick ? '20000x16:6' : '100000x32:8');
@@ -74,23 +68,6 @@ const sampleSize = Math.min(Number(args['sample-size']), sweepShape.n);
 const nInit = Number(args['n-init']);
 const batchSize = Number(args['batch-size']);
 const plan = { repeats: Number(args.repeats), budgetMs: args.quick ? 2_000 : 20_000, warmup: true };
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-function runSklearn(spec, workDir) {
-  const specPath = join(workDir, 'workflows-spec.json');
-  writeFileSync(specPath, JSON.stringify(spec));
-  const env = { ...process.env };
-  for (const name of OPENBLAS_HANDICAPS) delete env[name];
-  const run = spawnSync(args.python, [PEER, specPath], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.error) throw new Error(`scikit-learn peer could not start (${args.python}): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`scikit-learn peer failed with exit code ${run.status}`);
-  return JSON.parse(run.stdout);
-}
 
 async function measureSweep(engine, x) {
   const options = { ks, nInit, sampleSize, seed };
@@ -139,7 +116,9 @@ async function main() {
     let sklearn = null;
     if (!args['no-sklearn']) {
       log('scikit-learn');
-      sklearn = runSklearn(
+      sklearn = runPythonPeer(
+        args.python,
+        PEER,
         {
           plan: { repeats: plan.repeats, budget_ms: plan.budgetMs, warmup: plan.warmup },
           sweep: { data: sweepNpy, ks, n_init: nInit, sample_size: sampleSize, seed },

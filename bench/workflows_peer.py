@@ -21,7 +21,6 @@ on a busy 2-core machine OpenMP's spinning threads can make the default many tim
 """
 import json
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -31,20 +30,9 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from peerlib import logger, time_repeated
 
-def log(message):
-    print(f"[sklearn] {message}", file=sys.stderr, flush=True)
-
-
-def time_repeated(fn, repeats, budget_ms):
-    samples, result, spent = [], None, 0.0
-    while len(samples) < repeats and (not samples or spent < budget_ms):
-        start = time.perf_counter()
-        result = fn()
-        ms = (time.perf_counter() - start) * 1e3
-        samples.append(ms)
-        spent += ms
-    return {"ms": float(np.median(samples)), "samples": samples}, result
+log = logger("sklearn")
 
 
 def sweep(X, ks, n_init, sample_size, seed):

@@ -1,8 +1,8 @@
-/** Runs bench/sklearn_peer.py and returns its JSON. */
+/** The Python side of the benchmarks: scikit-learn / NumPy / SciPy peers run as child processes. */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const PEER = fileURLToPath(new URL('../sklearn_peer.py', import.meta.url));
 
@@ -18,17 +18,25 @@ function peerEnvironment() {
   return env;
 }
 
-/** Writes the spec next to the data and runs the peer; its progress goes to our stderr. */
-export function runSklearn(python, spec, workDir) {
-  const specPath = join(workDir, 'sklearn-spec.json');
+/**
+ * Runs a Python peer script on a JSON spec written next to the data and returns the JSON it
+ * prints; its progress goes to our stderr.
+ */
+export function runPythonPeer(python, script, spec, workDir) {
+  const specPath = join(workDir, `${basename(script, '.py')}-spec.json`);
   writeFileSync(specPath, JSON.stringify(spec));
-  const run = spawnSync(python, [PEER, specPath], {
+  const run = spawnSync(python, [script, specPath], {
     env: peerEnvironment(),
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
-    maxBuffer: 64 << 20,
+    maxBuffer: 256 << 20,
   });
-  if (run.error) throw new Error(`scikit-learn peer could not start (${python}): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`scikit-learn peer failed with exit code ${run.status}`);
+  if (run.error) throw new Error(`${basename(script)} could not start (${python}): ${run.error.message}`);
+  if (run.status !== 0) throw new Error(`${basename(script)} failed with exit code ${run.status}`);
   return JSON.parse(run.stdout);
+}
+
+/** bench/sklearn_peer.py (k-means and silhouette). */
+export function runSklearn(python, spec, workDir) {
+  return runPythonPeer(python, PEER, spec, workDir);
 }

@@ -63,3 +63,10 @@ export function parseShapes(text, seed) {
     return { kind: kind.toLowerCase(), n, d, k, id, name: shapeName(n, d, k), seed: seed + index };
   });
 }
+
+/** "NxD:K" (rows × columns, clusters), or `fallback` when `text` is not given. */
+export function shapeOf(text, fallback) {
+  const match = /^(\d+)x(\d+):(\d+)$/.exec(text ?? fallback);
+  if (!match) throw new Error(`bad shape "${text}", expected NxD:K`);
+  return { n: Number(match[1]), d: Number(match[2]), k: Number(match[3]) };
+}
