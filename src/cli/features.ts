@@ -1,8 +1,10 @@
 import { standardize } from '../algorithms/scale.js';
 import { formatOf } from '../io/files.js';
 import { appendColumns, dropColumns, openTable, readMatrix, schemaWith, writeTable, type NewColumn, type TableSource } from '../io/index.js';
-import { note } from './progress.js';
+import { note, Progress } from './progress.js';
+import { Engine } from '../engine.js';
 import type { Matrix } from '../matrix.js';
+import type { BackendName } from '../backends/backend.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
 import { choiceOption, integerOption, listOption, stringOption, type Parsed } from './args.js';
 
@@ -43,6 +45,30 @@ export function checkOutputPath(path: string | undefined): void {
 /** The engine options every command takes: --backend and --threads. */
 export function engineOptions(values: Parsed['values']): { backend: BackendChoice; threads: number | undefined } {
   return { backend: choiceOption(values, 'backend', BACKEND_CHOICES) ?? 'auto', threads: integerOption(values, 'threads') };
+}
+
+/**
+ * One engine call as the clustering commands make it: on the engine --backend and --threads
+ * choose, after a note naming it, with a progress bar and the wall time; the engine is disposed
+ * afterwards.
+ */
+export async function runOnEngine<T>(
+  values: Parsed['values'],
+  matrix: Matrix,
+  run: (engine: Engine, progress: Progress) => Promise<T>,
+): Promise<{ result: T; seconds: number; backend: BackendName }> {
+  const engine = await Engine.create(engineOptions(values));
+  try {
+    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
+    const progress = new Progress();
+    const started = performance.now();
+    const result = await run(engine, progress);
+    const seconds = (performance.now() - started) / 1000;
+    progress.done();
+    return { result, seconds, backend: engine.backend };
+  } finally {
+    engine.dispose();
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
 import { resolveAffinityOptions, type AffinityOptions } from '../../algorithms/affinity.js';
-import { Engine } from '../../engine.js';
 import { COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
+import { note } from '../progress.js';
 import { withFlagNames } from './agglomerative.js';
 
 export const AFFINITY_USAGE = `clusterkit affinity <input> [--damping 0.5] [--preference P] [--max-iter 200] [--convergence-iter 15] [--seed S]
@@ -49,49 +48,41 @@ export async function affinity(argv: string[]): Promise<void> {
   const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
   withFlagNames(() => resolveAffinityOptions(options, matrix.rows), FLAGS);
 
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const fit = await engine.affinityPropagation(matrix, {
+  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.affinityPropagation(matrix, {
       ...options,
       onIteration: (p) => progress.update(p.iteration / p.maxIter, `iteration ${p.iteration}: ${p.exemplars} exemplars`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
-    if (!fit.converged) note(`did not converge in ${fit.iterations} iterations (raise --max-iter or --damping)`);
+    }),
+  );
+  if (!fit.converged) note(`did not converge in ${fit.iterations} iterations (raise --max-iter or --damping)`);
 
-    if (output) {
-      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
-    }
-
-    const sizes = new Array<number>(fit.exemplars.length).fill(0);
-    for (const label of fit.labels) if (label >= 0) sizes[label]! += 1;
-    const result = {
-      backend: engine.backend,
-      n: matrix.rows,
-      d: matrix.cols,
-      clusters: fit.exemplars.length,
-      exemplars: Array.from(fit.exemplars),
-      iterations: fit.iterations,
-      converged: fit.converged,
-      preference: typeof fit.preference === 'number' ? fit.preference : null,
-      seconds,
-      sizes,
-      columns,
-      ...(output ? { output } : {}),
-    };
-    emit(values.json, result, () =>
-      [
-        `affinity propagation on ${result.n} rows × ${result.d} features (${engine.backend}): ${result.clusters} clusters, ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged'}, ${seconds.toFixed(3)} s`,
-        `preference ${typeof fit.preference === 'number' ? fit.preference.toPrecision(6) : 'per row'}`,
-        `exemplar rows (1-based): ${result.exemplars.map((e) => e + 1).join(', ')}`,
-        `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
-        ...(output ? [`wrote ${output}`] : []),
-      ].join('\n'),
-    );
-  } finally {
-    engine.dispose();
+  if (output) {
+    await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
   }
+
+  const sizes = new Array<number>(fit.exemplars.length).fill(0);
+  for (const label of fit.labels) if (label >= 0) sizes[label]! += 1;
+  const result = {
+    backend,
+    n: matrix.rows,
+    d: matrix.cols,
+    clusters: fit.exemplars.length,
+    exemplars: Array.from(fit.exemplars),
+    iterations: fit.iterations,
+    converged: fit.converged,
+    preference: typeof fit.preference === 'number' ? fit.preference : null,
+    seconds,
+    sizes,
+    columns,
+    ...(output ? { output } : {}),
+  };
+  emit(values.json, result, () =>
+    [
+      `affinity propagation on ${result.n} rows × ${result.d} features (${backend}): ${result.clusters} clusters, ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged'}, ${seconds.toFixed(3)} s`,
+      `preference ${typeof fit.preference === 'number' ? fit.preference.toPrecision(6) : 'per row'}`,
+      `exemplar rows (1-based): ${result.exemplars.map((e) => e + 1).join(', ')}`,
+      `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+      ...(output ? [`wrote ${output}`] : []),
+    ].join('\n'),
+  );
 }

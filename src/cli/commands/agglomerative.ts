@@ -1,13 +1,11 @@
 import * as arrow from 'apache-arrow';
 import { LINKAGES, resolveAgglomerativeOptions, type AgglomerativeOptions } from '../../algorithms/agglomerative.js';
-import { Engine } from '../../engine.js';
 import { ClusterkitError, optionError } from '../../errors.js';
 import { makeBatch } from '../../io/batch.js';
 import { writeTable } from '../../io/index.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
 
 export const AGGLOMERATIVE_USAGE = `clusterkit agglomerative <input> (--n-clusters N | --distance-threshold T) [--linkage ward|complete|average|single]
     [--columns a,b,c | --embedding col] [--exclude a,b] [--scale none|standard] [--precision auto|float64|float32]
@@ -55,56 +53,48 @@ export async function agglomerative(argv: string[]): Promise<void> {
   const options: AgglomerativeOptions = { linkage, nClusters, distanceThreshold, precision };
   withFlagNames(() => resolveAgglomerativeOptions(options, matrix.rows)); // bad options fail before any work
 
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const fit = await engine.agglomerative(matrix, {
+  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.agglomerative(matrix, {
       ...options,
       onProgress: (p) =>
         p.stage === 'distances'
           ? progress.update((0.5 * p.done) / p.total, `distances ${((100 * p.done) / p.total).toFixed(0)}%`)
           : progress.update(0.5 + (0.5 * p.done) / p.total, `${linkage} linkage: merge ${p.done} of ${p.total}`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
+    }),
+  );
 
-    if (output) {
-      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
-    }
-    if (linkageOut) await writeLinkage(linkageOut, fit.linkage);
-
-    const sizes = new Array<number>(fit.nClusters).fill(0);
-    for (const label of fit.labels) sizes[label]! += 1;
-    const topHeights = Array.from(fit.heights.slice(-Math.min(10, fit.heights.length))).reverse();
-    const result = {
-      backend: engine.backend,
-      n: matrix.rows,
-      d: matrix.cols,
-      linkage,
-      nClusters: fit.nClusters,
-      distanceThreshold: distanceThreshold ?? null,
-      sizes,
-      topHeights,
-      precision: fit.precision,
-      seconds,
-      columns,
-      ...(output ? { output } : {}),
-      ...(linkageOut ? { linkageOutput: linkageOut } : {}),
-    };
-    emit(values.json, result, () =>
-      [
-        `agglomerative clustering, ${linkage} linkage, on ${result.n} rows × ${result.d} features (${engine.backend}, ${fit.precision} distances): ${fit.nClusters} cluster${fit.nClusters === 1 ? '' : 's'}${distanceThreshold !== undefined ? ` below height ${distanceThreshold}` : ''}, ${seconds.toFixed(3)} s`,
-        `highest merges: ${topHeights.map((h) => h.toPrecision(6)).join(', ')}`,
-        `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
-        ...(output ? [`wrote ${output}`] : []),
-        ...(linkageOut ? [`wrote ${linkageOut}`] : []),
-      ].join('\n'),
-    );
-  } finally {
-    engine.dispose();
+  if (output) {
+    await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
   }
+  if (linkageOut) await writeLinkage(linkageOut, fit.linkage);
+
+  const sizes = new Array<number>(fit.nClusters).fill(0);
+  for (const label of fit.labels) sizes[label]! += 1;
+  const topHeights = Array.from(fit.heights.slice(-Math.min(10, fit.heights.length))).reverse();
+  const result = {
+    backend,
+    n: matrix.rows,
+    d: matrix.cols,
+    linkage,
+    nClusters: fit.nClusters,
+    distanceThreshold: distanceThreshold ?? null,
+    sizes,
+    topHeights,
+    precision: fit.precision,
+    seconds,
+    columns,
+    ...(output ? { output } : {}),
+    ...(linkageOut ? { linkageOutput: linkageOut } : {}),
+  };
+  emit(values.json, result, () =>
+    [
+      `agglomerative clustering, ${linkage} linkage, on ${result.n} rows × ${result.d} features (${backend}, ${fit.precision} distances): ${fit.nClusters} cluster${fit.nClusters === 1 ? '' : 's'}${distanceThreshold !== undefined ? ` below height ${distanceThreshold}` : ''}, ${seconds.toFixed(3)} s`,
+      `highest merges: ${topHeights.map((h) => h.toPrecision(6)).join(', ')}`,
+      `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+      ...(output ? [`wrote ${output}`] : []),
+      ...(linkageOut ? [`wrote ${linkageOut}`] : []),
+    ].join('\n'),
+  );
 }
 
 /** The linkage matrix as a table: idx1, idx2 (int32), height (float64), size (int32). */

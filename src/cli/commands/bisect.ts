@@ -1,10 +1,8 @@
 import type { BisectingStrategy } from '../../algorithms/topdown.js';
-import { Engine } from '../../engine.js';
 import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
 import { KMEANS_OPTIONS } from './sweep.js';
 
 export const BISECT_USAGE = `clusterkit bisect <input> --k N [--strategy biggest-inertia|largest-cluster] [--init random|k-means++]
@@ -46,12 +44,8 @@ export async function bisect(argv: string[]): Promise<void> {
   const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
   if (k > matrix.rows) throw optionError('--k', `k = ${k} is more than the ${matrix.rows} rows`);
 
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const fit = await engine.bisectingKMeans(matrix, {
+  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.bisectingKMeans(matrix, {
       k,
       strategy,
       init,
@@ -61,36 +55,32 @@ export async function bisect(argv: string[]): Promise<void> {
       tol,
       seed,
       onProgress: (p) => progress.update(p.fraction, `split ${p.split + 1}/${p.splits}`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
+    }),
+  );
 
-    if (output) {
-      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
-    }
-
-    const result = {
-      backend: engine.backend,
-      n: matrix.rows,
-      d: matrix.cols,
-      k,
-      strategy,
-      inertia: fit.inertia,
-      seconds,
-      sizes: fit.sizes,
-      tree: fit.tree.map(({ center: _center, ...node }) => node),
-      columns,
-      ...(output ? { output } : {}),
-    };
-    emit(values.json, result, () =>
-      [
-        `bisecting k-means, k = ${k} (${strategy}), on ${result.n} rows × ${result.d} features (${engine.backend}), ${seconds.toFixed(3)} s`,
-        `inertia ${fit.inertia.toPrecision(8)}`,
-        `cluster sizes: ${fit.sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
-        ...(output ? [`wrote ${output}`] : []),
-      ].join('\n'),
-    );
-  } finally {
-    engine.dispose();
+  if (output) {
+    await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
   }
+
+  const result = {
+    backend,
+    n: matrix.rows,
+    d: matrix.cols,
+    k,
+    strategy,
+    inertia: fit.inertia,
+    seconds,
+    sizes: fit.sizes,
+    tree: fit.tree.map(({ center: _center, ...node }) => node),
+    columns,
+    ...(output ? { output } : {}),
+  };
+  emit(values.json, result, () =>
+    [
+      `bisecting k-means, k = ${k} (${strategy}), on ${result.n} rows × ${result.d} features (${backend}), ${seconds.toFixed(3)} s`,
+      `inertia ${fit.inertia.toPrecision(8)}`,
+      `cluster sizes: ${fit.sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+      ...(output ? [`wrote ${output}`] : []),
+    ].join('\n'),
+  );
 }

@@ -1,10 +1,8 @@
 import { resolveKMeansOptions, type KMeansOptions } from '../../algorithms/kmeans.js';
-import { Engine } from '../../engine.js';
 import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
 
 export const KMEANS_USAGE = `clusterkit kmeans <input> --k N [--columns a,b,c | --embedding col] [--exclude a,b]
     [--scale none|standard] [--init k-means++|random] [--n-init N] [--max-iter N] [--tol T] [--seed S]
@@ -45,46 +43,38 @@ export async function kmeans(argv: string[]): Promise<void> {
   };
   resolveKMeansOptions(options, matrix.rows, matrix.cols); // bad options fail before any work
 
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const fit = await engine.kmeans(matrix, {
+  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.kmeans(matrix, {
       ...options,
       onIteration: (p) => progress.update((p.run + p.iteration / p.maxIter) / p.runs, `run ${p.run + 1}/${p.runs} iteration ${p.iteration} inertia ${p.inertia.toPrecision(6)}`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
+    }),
+  );
 
-    if (output) {
-      await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
-    }
-
-    const sizes = new Array<number>(k).fill(0);
-    for (const label of fit.labels) sizes[label]! += 1;
-    const result = {
-      backend: engine.backend,
-      n: matrix.rows,
-      d: matrix.cols,
-      k,
-      inertia: fit.inertia,
-      iterations: fit.iterations,
-      converged: fit.converged,
-      seconds,
-      sizes,
-      columns,
-      ...(output ? { output } : {}),
-    };
-    emit(values.json, result, () =>
-      [
-        `k-means, k = ${k}, on ${result.n} rows × ${result.d} features (${engine.backend}): ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged (max-iter reached)'}, ${seconds.toFixed(3)} s`,
-        `inertia ${fit.inertia.toPrecision(8)}`,
-        `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
-        ...(output ? [`wrote ${output}`] : []),
-      ].join('\n'),
-    );
-  } finally {
-    engine.dispose();
+  if (output) {
+    await writeWithColumns(source, output, [{ name: 'cluster', values: fit.labels }]);
   }
+
+  const sizes = new Array<number>(k).fill(0);
+  for (const label of fit.labels) sizes[label]! += 1;
+  const result = {
+    backend,
+    n: matrix.rows,
+    d: matrix.cols,
+    k,
+    inertia: fit.inertia,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    seconds,
+    sizes,
+    columns,
+    ...(output ? { output } : {}),
+  };
+  emit(values.json, result, () =>
+    [
+      `k-means, k = ${k}, on ${result.n} rows × ${result.d} features (${backend}): ${fit.iterations} iterations, ${fit.converged ? 'converged' : 'not converged (max-iter reached)'}, ${seconds.toFixed(3)} s`,
+      `inertia ${fit.inertia.toPrecision(8)}`,
+      `cluster sizes: ${sizes.map((s, c) => `${c}: ${s}`).join(', ')}`,
+      ...(output ? [`wrote ${output}`] : []),
+    ].join('\n'),
+  );
 }

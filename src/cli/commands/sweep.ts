@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { SweepOptions } from '../../algorithms/sweep.js';
-import { Engine } from '../../engine.js';
 import { fileError, optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption, type Parsed } from '../args.js';
-import { engineOptions, FEATURE_OPTIONS, readFeatures } from '../features.js';
+import { FEATURE_OPTIONS, readFeatures, runOnEngine } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
 
 export const SWEEP_USAGE = `clusterkit sweep <input> --k 2..10 [--columns a,b,c | --embedding col] [--exclude a,b]
     [--scale none|standard] [--sample-size N] [--no-silhouette] [--init k-means++|random] [--n-init N]
@@ -111,53 +109,45 @@ export async function sweep(argv: string[]): Promise<void> {
   if (withSilhouette && sampleSize !== undefined && sampleSize < matrix.rows) checkKsFit('--k', ks, sampleSize);
 
   const options: SweepOptions = { ...kmeansOptions, ks, silhouette: withSilhouette, sampleSize };
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const swept = await engine.sweep(matrix, {
+  const { result: swept, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.sweep(matrix, {
       ...options,
       onProgress: (p) => progress.update(p.fraction, `k = ${p.k} (${p.index + 1}/${p.count}): ${p.stage}`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
+    }),
+  );
 
-    const pc = swept.principalComponent;
-    const result = {
-      backend: engine.backend,
-      n: swept.n,
-      d: swept.d,
-      ks,
-      seconds,
-      silhouetteSample: swept.silhouetteSample,
-      best: swept.best,
-      entries: swept.entries.map((e) => ({
-        k: e.k,
-        inertia: e.inertia,
-        silhouette: e.silhouette,
-        calinskiHarabasz: e.calinskiHarabasz,
-        daviesBouldin: e.daviesBouldin,
-        iterations: e.iterations,
-        converged: e.converged,
-        sizes: e.sizes,
-      })),
-      clustergram: pc && {
-        component: Array.from(pc.component),
-        mean: Array.from(pc.mean),
-        explainedVarianceRatio: pc.explainedVarianceRatio,
-        rowsUsed: pc.rowsUsed,
-        ks: swept.entries.map((e) => ({ k: e.k, sizes: e.sizes, positions: e.positions, flows: e.flows })),
-      },
-      columns,
-      ...(output ? { output } : {}),
-    };
-    if (output) await writeTextAtomically(output, JSON.stringify(result) + '\n');
-    const mode = !withSilhouette ? 'skipped' : swept.silhouetteSample === null ? 'exact' : `on ${swept.silhouetteSample} sampled rows`;
-    emit(values.json, result, () => sweepTable(result, engine.backend, mode));
-  } finally {
-    engine.dispose();
-  }
+  const pc = swept.principalComponent;
+  const result = {
+    backend,
+    n: swept.n,
+    d: swept.d,
+    ks,
+    seconds,
+    silhouetteSample: swept.silhouetteSample,
+    best: swept.best,
+    entries: swept.entries.map((e) => ({
+      k: e.k,
+      inertia: e.inertia,
+      silhouette: e.silhouette,
+      calinskiHarabasz: e.calinskiHarabasz,
+      daviesBouldin: e.daviesBouldin,
+      iterations: e.iterations,
+      converged: e.converged,
+      sizes: e.sizes,
+    })),
+    clustergram: pc && {
+      component: Array.from(pc.component),
+      mean: Array.from(pc.mean),
+      explainedVarianceRatio: pc.explainedVarianceRatio,
+      rowsUsed: pc.rowsUsed,
+      ks: swept.entries.map((e) => ({ k: e.k, sizes: e.sizes, positions: e.positions, flows: e.flows })),
+    },
+    columns,
+    ...(output ? { output } : {}),
+  };
+  if (output) await writeTextAtomically(output, JSON.stringify(result) + '\n');
+  const mode = !withSilhouette ? 'skipped' : swept.silhouetteSample === null ? 'exact' : `on ${swept.silhouetteSample} sampled rows`;
+  emit(values.json, result, () => sweepTable(result, backend, mode));
 }
 
 function sweepTable(

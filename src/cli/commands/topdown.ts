@@ -1,12 +1,10 @@
 import * as arrow from 'apache-arrow';
-import { Engine } from '../../engine.js';
 import { optionError } from '../../errors.js';
 import { makeBatch } from '../../io/batch.js';
 import { appendColumns, dropColumns, schemaWith, writeTable } from '../../io/index.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, engineOptions, FEATURE_OPTIONS, readFeatures, noteReplaced } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, readFeatures, noteReplaced, runOnEngine } from '../features.js';
 import { emit } from '../output.js';
-import { note, Progress } from '../progress.js';
 import { checkKsFit, kmeansCliOptions, KMEANS_OPTIONS, kRangeOption } from './sweep.js';
 
 export const TOPDOWN_USAGE = `clusterkit topdown <input> --k N --sub-k 2..6 [--criterion silhouette|calinski-harabasz|davies-bouldin]
@@ -51,12 +49,8 @@ export async function topdown(argv: string[]): Promise<void> {
   if (k > matrix.rows) throw optionError('--k', `k = ${k} is more than the ${matrix.rows} rows`);
   checkKsFit('--sub-k', [subKMin], matrix.rows);
 
-  const engine = await Engine.create(engineOptions(values));
-  try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const fit = await engine.topDown(matrix, {
+  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
+    engine.topDown(matrix, {
       ...kmeansOptions,
       k,
       subKMin,
@@ -64,55 +58,51 @@ export async function topdown(argv: string[]): Promise<void> {
       criterion,
       sampleSize,
       onProgress: (p) => progress.update(p.fraction, p.stage === 'top' ? `top split, k = ${k}` : `group ${p.group + 1}/${p.groups}`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
+    }),
+  );
 
-    if (output) {
-      const drop = source.schema.fields.filter((f) => ADDED.includes(f.name)).map((f) => f.name);
-      noteReplaced(drop, output);
-      const append = [
-        { name: 'cluster', values: fit.labels },
-        { name: 'parent', values: fit.parent },
-        { name: 'child', values: fit.child },
-      ];
-      const withInts = schemaWith(source.schema, { drop, append });
-      const schema = new arrow.Schema([...withInts.fields, new arrow.Field('cluster_id', new arrow.Utf8(), false)], withInts.metadata);
-      await writeTable(output, schema, withIds(appendColumns(dropColumns(source.batches(), drop), append), schema, fit.labels, fit.ids));
-    }
-
-    const result = {
-      backend: engine.backend,
-      n: matrix.rows,
-      d: matrix.cols,
-      k,
-      subK: [subKMin, subKMax],
-      criterion,
-      clusters: fit.ids.length,
-      ids: fit.ids,
-      inertia: fit.inertia,
-      seconds,
-      top: { inertia: fit.top.inertia, sizes: fit.top.sizes },
-      groups: fit.groups,
-      sizes: new Array<number>(fit.ids.length).fill(0),
-      columns,
-      ...(output ? { output } : {}),
-    };
-    for (const label of fit.labels) result.sizes[label]! += 1;
-    emit(values.json, result, () =>
-      [
-        `top-down clustering on ${result.n} rows × ${result.d} features (${engine.backend}), ${seconds.toFixed(3)} s: ${k} top clusters, ${fit.ids.length} sub-clusters, inertia ${fit.inertia.toPrecision(8)}`,
-        ...fit.groups.map((g) => {
-          const scores = g.scores.map((s) => `${s.k}: ${formatScore(criterion === 'silhouette' ? s.silhouette : criterion === 'calinski_harabasz' ? s.calinskiHarabasz : s.daviesBouldin)}`).join(', ');
-          return `  group ${g.parent} (${g.size} rows): k = ${g.k}${scores ? ` (${criterion} ${scores})` : ' (too small to split)'}`;
-        }),
-        `cluster sizes: ${fit.ids.map((id, c) => `${id}: ${result.sizes[c]}`).join(', ')}`,
-        ...(output ? [`wrote ${output}`] : []),
-      ].join('\n'),
-    );
-  } finally {
-    engine.dispose();
+  if (output) {
+    const drop = source.schema.fields.filter((f) => ADDED.includes(f.name)).map((f) => f.name);
+    noteReplaced(drop, output);
+    const append = [
+      { name: 'cluster', values: fit.labels },
+      { name: 'parent', values: fit.parent },
+      { name: 'child', values: fit.child },
+    ];
+    const withInts = schemaWith(source.schema, { drop, append });
+    const schema = new arrow.Schema([...withInts.fields, new arrow.Field('cluster_id', new arrow.Utf8(), false)], withInts.metadata);
+    await writeTable(output, schema, withIds(appendColumns(dropColumns(source.batches(), drop), append), schema, fit.labels, fit.ids));
   }
+
+  const result = {
+    backend,
+    n: matrix.rows,
+    d: matrix.cols,
+    k,
+    subK: [subKMin, subKMax],
+    criterion,
+    clusters: fit.ids.length,
+    ids: fit.ids,
+    inertia: fit.inertia,
+    seconds,
+    top: { inertia: fit.top.inertia, sizes: fit.top.sizes },
+    groups: fit.groups,
+    sizes: new Array<number>(fit.ids.length).fill(0),
+    columns,
+    ...(output ? { output } : {}),
+  };
+  for (const label of fit.labels) result.sizes[label]! += 1;
+  emit(values.json, result, () =>
+    [
+      `top-down clustering on ${result.n} rows × ${result.d} features (${backend}), ${seconds.toFixed(3)} s: ${k} top clusters, ${fit.ids.length} sub-clusters, inertia ${fit.inertia.toPrecision(8)}`,
+      ...fit.groups.map((g) => {
+        const scores = g.scores.map((s) => `${s.k}: ${formatScore(criterion === 'silhouette' ? s.silhouette : criterion === 'calinski_harabasz' ? s.calinskiHarabasz : s.daviesBouldin)}`).join(', ');
+        return `  group ${g.parent} (${g.size} rows): k = ${g.k}${scores ? ` (${criterion} ${scores})` : ' (too small to split)'}`;
+      }),
+      `cluster sizes: ${fit.ids.map((id, c) => `${id}: ${result.sizes[c]}`).join(', ')}`,
+      ...(output ? [`wrote ${output}`] : []),
+    ].join('\n'),
+  );
 }
 
 function formatScore(value: number | null): string {
