@@ -287,13 +287,25 @@ function farthestRows(x: Matrix, centroids: Float32Array, labels: Int32Array, co
   return candidates.slice(0, take);
 }
 
-/**
- * meanColumnVariance on the backend: the variance summed over columns is the inertia of one
- * cluster centred on the column means, so two passes of a k = 1 Lloyd session (the sums, then
- * the inertia about their mean) give it where the data already live — at 10M × 512 the host
- * pass took longer than twenty GPU iterations.
- */
+/** meanColumnVariance of resident data, computed once per matrix (a sweep fits one matrix per k). */
 async function meanColumnVarianceOn(backend: Backend, x: DeviceMatrix): Promise<number> {
+  let variance = columnVariances.get(x);
+  if (variance === undefined) {
+    variance = computeMeanColumnVariance(backend, x);
+    columnVariances.set(x, variance);
+  }
+  return variance;
+}
+
+const columnVariances = new WeakMap<DeviceMatrix, Promise<number>>();
+
+/**
+ * On the backend: the variance summed over columns is the inertia of one cluster centred on the
+ * column means, so two passes of a k = 1 Lloyd session (the sums, then the inertia about their
+ * mean) give it where the data already live — at 10M × 512 the host pass took longer than
+ * twenty GPU iterations.
+ */
+async function computeMeanColumnVariance(backend: Backend, x: DeviceMatrix): Promise<number> {
   const session = await backend.startLloyd(x, 1, { bounds: false });
   try {
     const { sums } = await session.step(new Float32Array(x.cols), { accumulate: true });
