@@ -15,6 +15,8 @@
  *   not equal the value in floating point.
  */
 
+import { lowerBound } from '../backends/js/kernels.js';
+
 /** Machine epsilon of float64. */
 export const EPSILON = 2 ** -52;
 
@@ -232,17 +234,6 @@ export class Float32Ranker {
       from = to;
     }
   }
-}
-
-function lowerBound(sorted: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function upperBound(sorted: Float64Array, v: number, from: number): number {
