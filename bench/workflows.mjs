@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { Engine, Matrix } from '../dist/index.js';
 import { openTable, writeTable } from '../dist/io/index.js';
-import { probe } from './lib/clusterkit.mjs';
+import { backendsToRun } from './lib/clusterkit.mjs';
 import { gaussianBlobs } from './lib/data.mjs';
 import { defaultTag, loadAverage, machineInfo } from './lib/machine.mjs';
 import { writeNpy } from './lib/npy.mjs';
@@ -128,14 +128,8 @@ async function main() {
       );
     }
 
-    const available = (await probe()).filter((b) => b.available).map((b) => b.name);
-    const wanted = args.backends ? args.backends.split(',') : available.filter((b) => b !== 'webgpu');
     const backends = {};
-    for (const name of wanted) {
-      if (!available.includes(name)) {
-        log(`${name}: not available here, skipped`);
-        continue;
-      }
+    for (const name of await backendsToRun(args.backends, log)) {
       const engine = await Engine.create({ backend: name });
       try {
         log(`${engine.description}: sweep`);

@@ -16,6 +16,18 @@ export async function probe(threads) {
   return probeBackends(withThreads(threads));
 }
 
+/**
+ * The backends to measure: the `--backends` list (those not available here are logged and
+ * left out), or by default every available one but webgpu (the GPU has its own benchmark).
+ */
+export async function backendsToRun(list, log) {
+  const available = (await probe()).filter((b) => b.available).map((b) => b.name);
+  if (!list) return available.filter((b) => b !== 'webgpu');
+  const names = list.split(',');
+  for (const name of names) if (!available.includes(name)) log(`${name}: not available here, skipped`);
+  return names.filter((name) => available.includes(name));
+}
+
 /** Threads a backend computes with, read from its description ("… 2 threads"); js has one. */
 export function threadsOf(engine) {
   if (engine.backend === 'js') return 1;
