@@ -192,6 +192,30 @@ class MiniBatchState {
     this.counts = new Float64Array(o.k);
   }
 
+  /** The fitted centres as a k × d matrix. */
+  centroids(): Matrix {
+    return Matrix.from(Float32Array.from(this.centers), this.o.k, this.d);
+  }
+
+  /**
+   * The run's result. Without the labels of a final pass, the inertia is scikit-learn's estimate:
+   * the smoothed batch inertia × n.
+   */
+  result(centroids: Matrix, epochs: number, streamed: boolean, assigned?: { labels: Int32Array; inertia: number }): MiniBatchKMeansResult {
+    return {
+      centroids,
+      counts: this.counts,
+      inertia: assigned ? assigned.inertia : (this.ewaInertia ?? 0) * this.n,
+      ...(assigned ? { labels: assigned.labels } : {}),
+      n: this.n,
+      d: this.d,
+      steps: this.steps,
+      epochs,
+      converged: this.converged,
+      streamed,
+    };
+  }
+
   /** One mini-batch step; returns true when the run should stop. */
   async step(batch: Matrix): Promise<boolean> {
     const { k } = this.o;
@@ -353,27 +377,10 @@ export async function miniBatchKMeansInMemory(backend: Backend, x: Matrix, optio
     if (i % 16 === 0) report('train', state.steps, state.ewaInertia, 0.05 + (0.9 * i) / steps);
   }
   report('label', state.steps, state.ewaInertia, 0.95);
-  const centroids = Matrix.from(Float32Array.from(state.centers), o.k, d);
-  let labels: Int32Array | undefined;
-  let inertia: number;
-  if (o.computeLabels) {
-    ({ labels, inertia } = await assignToCentroids(backend, x, centroids.toFloat32Array()));
-  } else {
-    inertia = (state.ewaInertia ?? 0) * n;
-  }
+  const centroids = state.centroids();
+  const assigned = o.computeLabels ? await assignToCentroids(backend, x, centroids.toFloat32Array()) : undefined;
   report('label', state.steps, state.ewaInertia, 1);
-  return {
-    centroids,
-    counts: state.counts,
-    inertia,
-    ...(labels ? { labels } : {}),
-    n,
-    d,
-    steps: state.steps,
-    epochs: Math.ceil((state.steps * batchSize) / n),
-    converged: state.converged,
-    streamed: false,
-  };
+  return state.result(centroids, Math.ceil((state.steps * batchSize) / n), false, assigned);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,38 +443,26 @@ export async function miniBatchKMeansStreamed(backend: Backend, passes: MatrixPa
     }
   }
 
-  const centroids = Matrix.from(Float32Array.from(state.centers), o.k, d);
-  let labels: Int32Array | undefined;
-  let inertia = 0;
+  const centroids = state.centroids();
+  let assigned: { labels: Int32Array; inertia: number } | undefined;
   if (o.computeLabels) {
     report('label', state.steps, epoch, state.ewaInertia, 0.95);
-    labels = new Int32Array(n);
+    const labels = new Int32Array(n);
+    let inertia = 0;
     let offset = 0;
     const centers = centroids.toFloat32Array();
     for await (const chunk of passes()) {
-      const assigned = await assignToCentroids(backend, chunk, centers);
+      const part = await assignToCentroids(backend, chunk, centers);
       if (offset + chunk.rows > n) throw inputError(`the stream gave more rows on a later pass than the ${n} of the first`);
-      labels.set(assigned.labels, offset);
-      inertia += assigned.inertia;
+      labels.set(part.labels, offset);
+      inertia += part.inertia;
       offset += chunk.rows;
     }
     if (offset !== n) throw inputError(`the stream gave ${offset} rows on a later pass, the first gave ${n}`);
-  } else {
-    inertia = (state.ewaInertia ?? 0) * n;
+    assigned = { labels, inertia };
   }
   report('label', state.steps, epoch, state.ewaInertia, 1);
-  return {
-    centroids,
-    counts: state.counts,
-    inertia,
-    ...(labels ? { labels } : {}),
-    n,
-    d,
-    steps: state.steps,
-    epochs: epoch,
-    converged: state.converged,
-    streamed: true,
-  };
+  return state.result(centroids, epoch, true, assigned);
 }
 
 /** Uniform sample of `capacity` rows without replacement (Algorithm R). */
