@@ -183,7 +183,6 @@ export async function lloyd(
       const step = await session.step(centroids, { accumulate: true });
       distanceEvaluations += step.distanceEvaluations;
       const next = updateCentroids(x.host, centroids, exact, step.labels, step.sums!, step.counts!, k);
-      const shift = next.shift;
       exact = next.exact;
       centroids = next.centroids;
       labels = step.labels;
@@ -194,7 +193,7 @@ export async function lloyd(
         converged = labelsStable = true;
         break;
       }
-      if (shift <= tolerance) {
+      if (next.shift <= tolerance) {
         converged = true;
         break;
       }
