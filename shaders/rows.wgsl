@@ -1,4 +1,5 @@
-// One invocation per row of a matrix chunk:
+// One invocation per row of a matrix chunk, the rows read through the workgroup's slab
+// (slab.wgsl):
 //   NORMS    FAST: ‖x − μ‖² accumulated in exactly the order the pairs kernel accumulates a dot
 //            product, so a row's norm and its dot product with itself round identically;
 //            otherwise ‖x‖ (Euclidean norm, df32). Into OUT[global + i].
@@ -10,6 +11,7 @@
 
 #include common
 #include reduce
+#include slab
 
 const DP4: u32 = {{DP4}}u;
 
@@ -53,43 +55,55 @@ fn main(@builtin(local_invocation_index) lid: u32,
   if (wg * 256u >= P.rows) {
     return;
   }
-  let i = wg * 256u + lid;
+  let first = wg * 256u;
+  let i = first + lid;
   let valid = i < P.rows;
-  let row = min(i, P.rows - 1u) * DP4;
+  let row = min(i, P.rows - 1u);
 
 #if NORMS
-  if (valid) {
 #if FAST
-    var s = 0.0;
-    for (var q = 0u; q < DP4; q++) {
-      let b = q * 4u;
-      let v = X[row + q] - vec4f(AUX[b], AUX[b + 1u], AUX[b + 2u], AUX[b + 3u]);
+  var s = 0.0;
+  for (var q0 = 0u; q0 < DP4; q0 += SLAB) {
+    stage_slab(first, P.rows, q0, lid);
+    for (var c = 0u; c < slab_width(q0); c++) {
+      let b = (q0 + c) * 4u;
+      let v = slab_at(row, lid, q0, c) - vec4f(AUX[b], AUX[b + 1u], AUX[b + 2u], AUX[b + 3u]);
       s = fma(v.x, v.x, s);
       s = fma(v.y, v.y, s);
       s = fma(v.z, v.z, s);
       s = fma(v.w, v.w, s);
     }
+  }
+  if (valid) {
     OUT[P.global + i] = s;
+  }
 #else
-    var acc = DF4(vec4f(0.0), vec4f(0.0));
-    for (var q = 0u; q < DP4; q++) {
-      let v = X[row + q];
+  var acc = DF4(vec4f(0.0), vec4f(0.0));
+  for (var q0 = 0u; q0 < DP4; q0 += SLAB) {
+    stage_slab(first, P.rows, q0, lid);
+    for (var c = 0u; c < slab_width(q0); c++) {
+      let v = slab_at(row, lid, q0, c);
       acc = df4_add(acc, prod4(v, v));
     }
+  }
+  if (valid) {
     let t = df4_total(acc);
     OUT[P.global + i] = sqrt(t.x + t.y);
-#endif
   }
+#endif
 #endif
 
 #if INERTIA
+  let centre = LABELS[row] * DP4;
+  var acc = DF4(vec4f(0.0), vec4f(0.0));
+  for (var q0 = 0u; q0 < DP4; q0 += SLAB) {
+    stage_slab(first, P.rows, q0, lid);
+    for (var c = 0u; c < slab_width(q0); c++) {
+      acc = df4_add(acc, sq_diff4(slab_at(row, lid, q0, c), C[centre + q0 + c]));
+    }
+  }
   var d = vec2f(0.0);
   if (valid) {
-    let c = LABELS[i] * DP4;
-    var acc = DF4(vec4f(0.0), vec4f(0.0));
-    for (var q = 0u; q < DP4; q++) {
-      acc = df4_add(acc, sq_diff4(X[row + q], C[c + q]));
-    }
     d = df4_total(acc);
   }
   let total = wg_sum_df(d, lid);
@@ -99,16 +113,19 @@ fn main(@builtin(local_invocation_index) lid: u32,
 #endif
 
 #if BOUNDS
-  if (valid) {
-    let label = LABELS[i];
-    let lower = LOWER[i] - select(P.first_move, P.second_move, label == P.fastest);
-    LOWER[i] = lower;
-    let c = label * DP4;
-    var acc = vec4f(0.0);
-    for (var q = 0u; q < DP4; q++) {
-      let v = X[row + q] - C[c + q];
+  let label = LABELS[row];
+  let centre = label * DP4;
+  var acc = vec4f(0.0);
+  for (var q0 = 0u; q0 < DP4; q0 += SLAB) {
+    stage_slab(first, P.rows, q0, lid);
+    for (var c = 0u; c < slab_width(q0); c++) {
+      let v = slab_at(row, lid, q0, c) - C[centre + q0 + c];
       acc = fma(v, v, acc);
     }
+  }
+  if (valid) {
+    let lower = LOWER[i] - select(P.first_move, P.second_move, label == P.fastest);
+    LOWER[i] = lower;
     let upper = sqrt(acc.x + acc.y + acc.z + acc.w) * (1.0 + P.err);
     if (!(upper < max(0.5 * HALF[label], lower) * 0.999999)) {
       let slot = atomicAdd(&LIST[0], 1u);

@@ -1,5 +1,5 @@
-// Greedy k-means++ on the device, one invocation per row, NT candidate centres at once (each
-// row is read once for all of them):
+// Greedy k-means++ on the device, one invocation per row (read through the workgroup's slab,
+// see slab.wgsl), NT candidate centres at once (each row is read once for all of them):
 //   FIRST   CLOSEST = ‖x − c‖² to the first centre.
 //   else    TRIAL[t * rows + i] = min(CLOSEST[i], ‖x_i − c_t‖²) for every candidate t.
 // Either way PART[t * nblocks + block0 + wg] gets the workgroup's sum (pairwise), so the host
@@ -7,6 +7,7 @@
 
 #include common
 #include reduce
+#include slab
 
 const DP4: u32 = {{DP4}}u;
 const NT: u32 = {{NT}}u;
@@ -37,13 +38,14 @@ fn main(@builtin(local_invocation_index) lid: u32,
   }
   let i = wg * 256u + lid;
   let valid = i < P.rows;
-  let row = min(i, P.rows - 1u) * DP4;
+  let row = min(i, P.rows - 1u);
   var acc = array<vec4f, NT>();
-  if (valid) {
-    for (var q = 0u; q < DP4; q++) {
-      let x = X[row + q];
+  for (var q0 = 0u; q0 < DP4; q0 += SLAB) {
+    stage_slab(wg * 256u, P.rows, q0, lid);
+    for (var c = 0u; c < slab_width(q0); c++) {
+      let x = slab_at(row, lid, q0, c);
       for (var t = 0u; t < NT; t++) {
-        let v = x - CAND[t * DP4 + q];
+        let v = x - CAND[t * DP4 + q0 + c];
         acc[t] = fma(v, v, acc[t]);
       }
     }

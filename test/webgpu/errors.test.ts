@@ -103,7 +103,7 @@ describeGpu('webgpu errors are exceptions, never garbage', opened, (gpu) => {
   });
 
   it('a broken shader names the shader and the compiler message', async () => {
-    await expect(ctx.pipeline('rows', { DP4: 'oops' })).rejects.toThrow(/shader rows .* failed to compile/);
+    await expect(ctx.pipeline('rows', { DP4: 'oops', SLAB: 2 })).rejects.toThrow(/shader rows .* failed to compile/);
   });
 
   it('a disposed matrix or session is refused', async () => {

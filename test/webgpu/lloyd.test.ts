@@ -13,10 +13,13 @@ vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
 const opened = await openGpu();
 const chunkedOpened = await openGpu({ maxBindingBytes: 8192, subgroups: false });
+// SwiftShader normally reads rows directly; this lane runs the hardware path (slab.wgsl).
+const stagedOpened = await openGpu({ stagedRows: true });
 const js = new JsBackend();
 afterAll(() => {
   opened.gpu?.dispose();
   chunkedOpened.gpu?.dispose();
+  stagedOpened.gpu?.dispose();
 });
 
 /** Centroids: k rows of x, spread out. */
@@ -149,42 +152,65 @@ describeGpu('webgpu k-means++ seeding', opened, (gpu) => {
   });
 });
 
-describeGpu('webgpu chunked matrices (8 KiB bindings, host chunks of 50 rows, no subgroups)', chunkedOpened, (gpu) => {
-  const x = blobs(8, 300, 7, 5, 50);
-
-  it('the matrix is split into several device chunks', async () => {
-    const gx = (await gpu.upload(x)) as unknown as { chunks: unknown[]; dispose(): void };
-    expect(gx.chunks.length).toBeGreaterThan(3);
-    gx.dispose();
-  });
-
-  for (const tile of ['rows', 'k16']) {
-    it(`Lloyd steps (${tile})`, async () => {
-      await compareStep(gpu, x, 5, initialCentroids(x, 5), true, tile);
-      await compareStep(gpu, x, 5, initialCentroids(x, 5), false, tile);
-    });
-  }
-
-  it('Hamerly steps', async () => {
-    const gx = await gpu.upload(x);
-    const jx = await js.upload(x);
-    const bounded = await gpu.startLloyd(gx, 5, { bounds: true });
-    const full = await js.startLloyd(jx, 5, { bounds: false });
-    let centroids = initialCentroids(x, 5);
-    for (let step = 0; step < 4; step++) {
-      const [a, b] = [await bounded.step(centroids, { accumulate: true }), await full.step(centroids, { accumulate: true })];
-      expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
-      centroids = Float32Array.from(b.sums!, (s, i) => s / Math.max(1, b.counts![Math.floor(i / x.cols)]!));
+for (const [title, setup, x] of [
+  ['webgpu chunked matrices (8 KiB bindings, host chunks of 50 rows, no subgroups)', chunkedOpened, blobs(8, 300, 7, 5, 50)],
+  // 13 vec4 columns: full and partial slabs; 700 rows: a partial last workgroup.
+  ['webgpu rows staged through workgroup memory (the hardware path, forced)', stagedOpened, blobs(8, 700, 50, 5)],
+] as const) {
+  describeGpu(title, setup, (gpu) => {
+    if (setup === chunkedOpened) {
+      it('the matrix is split into several device chunks', async () => {
+        const gx = (await gpu.upload(x)) as unknown as { chunks: unknown[]; dispose(): void };
+        expect(gx.chunks.length).toBeGreaterThan(3);
+        gx.dispose();
+      });
     }
-    bounded.dispose();
-    gx.dispose();
-  });
 
-  it('seeding', async () => {
-    const gx = await gpu.upload(x);
-    const jx = await js.upload(x);
-    const [a, b] = [await kmeansPlusPlus(gpu, gx, 5, new Rng(11)), await kmeansPlusPlus(js, jx, 5, new Rng(11))];
-    expect(Array.from(a)).toEqual(Array.from(b));
-    gx.dispose();
+    for (const tile of ['rows', 'k16']) {
+      it(`Lloyd steps (${tile})`, async () => {
+        await compareStep(gpu, x, 5, initialCentroids(x, 5), true, tile);
+        await compareStep(gpu, x, 5, initialCentroids(x, 5), false, tile);
+      });
+    }
+
+    it('Hamerly steps', async () => {
+      const gx = await gpu.upload(x);
+      const jx = await js.upload(x);
+      const bounded = await gpu.startLloyd(gx, 5, { bounds: true });
+      const full = await js.startLloyd(jx, 5, { bounds: false });
+      let centroids = initialCentroids(x, 5);
+      for (let step = 0; step < 4; step++) {
+        const [a, b] = [await bounded.step(centroids, { accumulate: true }), await full.step(centroids, { accumulate: true })];
+        expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+        centroids = Float32Array.from(b.sums!, (s, i) => s / Math.max(1, b.counts![Math.floor(i / x.cols)]!));
+      }
+      bounded.dispose();
+      gx.dispose();
+    });
+
+    it('seeding', async () => {
+      const gx = await gpu.upload(x);
+      const jx = await js.upload(x);
+      const [a, b] = [await kmeansPlusPlus(gpu, gx, 5, new Rng(11)), await kmeansPlusPlus(js, jx, 5, new Rng(11))];
+      expect(Array.from(a)).toEqual(Array.from(b));
+      const [sa, sb] = [await gpu.startSeeding(gx, 3), await js.startSeeding(jx, 3)];
+      expect(Math.abs(sa.potential - sb.potential) / sb.potential).toBeLessThan(1e-6);
+      const candidates = Int32Array.of(0, 17, x.rows - 1);
+      expect(maxRelative(await sa.trial(candidates), await sb.trial(candidates))).toBeLessThan(1e-6);
+      sa.dispose();
+      sb.dispose();
+      gx.dispose();
+    });
+
+    it('distances through the row norms', async () => {
+      const [gx, jx] = [await gpu.upload(x), await js.upload(x)];
+      for (const metric of ['sqeuclidean', 'euclidean', 'cosine'] as const) {
+        const got = await gpu.distances(gx, gx, metric, 0, 40);
+        const want = await js.distances(jx, jx, metric, 0, 40);
+        if (metric === 'cosine') expect(maxAbsolute(got, want)).toBeLessThan(2e-6);
+        else expect(maxRelative(got, want, 1e-3)).toBeLessThan(2e-6);
+      }
+      gx.dispose();
+    });
   });
-});
+}

@@ -54,6 +54,8 @@ export class GpuContext {
   readonly limits: DeviceLimits;
   readonly adapter: AdapterSummary;
   readonly subgroups: boolean;
+  /** Whether one-row-per-invocation kernels read rows through workgroup memory (slab.wgsl). */
+  readonly stagedRows: boolean;
   /** Kept only to keep it alive (absent on a device the application lent us). */
   readonly gpu: GPU | undefined;
   private lostInfo: { reason: string; message: string } | undefined;
@@ -67,13 +69,14 @@ export class GpuContext {
   /** Whether dispose() destroys the device: not when the application lent it. */
   private readonly ownsDevice: boolean;
 
-  constructor(gpu: GPU | undefined, device: GPUDevice, adapter: AdapterSummary, limits: DeviceLimits, subgroups: boolean) {
+  constructor(gpu: GPU | undefined, device: GPUDevice, adapter: AdapterSummary, limits: DeviceLimits, subgroups: boolean, stagedRows: boolean) {
     this.gpu = gpu;
     this.ownsDevice = gpu !== undefined;
     this.device = device;
     this.adapter = adapter;
     this.limits = limits;
     this.subgroups = subgroups;
+    this.stagedRows = stagedRows;
     device.lost.then(
       (info) => {
         if (!this.destroyed) this.lostInfo = { reason: String(info.reason), message: info.message };

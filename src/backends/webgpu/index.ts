@@ -14,7 +14,7 @@ import type {
 import type { BackendOptions } from '../select.js';
 import { GpuContext, type AdapterSummary, type DeviceLimits } from './context.js';
 import { GpuLloyd, type LloydTuning } from './lloyd.js';
-import { pow2, silhouetteTile, tileDefines } from './plan.js';
+import { pow2, rowKernelDefines, silhouetteTile, tileDefines } from './plan.js';
 import { GpuMatrix } from './resident.js';
 import { GpuSeeding } from './seeding.js';
 
@@ -30,6 +30,11 @@ export interface WebGpuOptions {
   subgroups?: boolean;
   /** Cap on one storage binding, in bytes (tests force tiny chunks with it). */
   maxBindingBytes?: number;
+  /**
+   * Read rows through workgroup memory in the one-row-per-invocation kernels (slab.wgsl).
+   * Default: on a hardware adapter only; tests set it to run that path on SwiftShader.
+   */
+  stagedRows?: boolean;
   /** Force the assignment tile (see plan.ts TILES). */
   tile?: string;
   /** Silhouette: 'fast' (fp32 expanded form), 'precise' (df32) or 'auto' (precise on small data). */
@@ -192,7 +197,7 @@ async function startBackend(
     subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize,
     subgroupMaxSize: (info as { subgroupMaxSize?: number }).subgroupMaxSize,
   };
-  const ctx = new GpuContext(gpu, device, summary, limits, subgroups);
+  const ctx = new GpuContext(gpu, device, summary, limits, subgroups, options.stagedRows ?? !summary.software);
   try {
     await ctx.probeFma();
   } catch (error) {
@@ -505,7 +510,7 @@ export class WebGpuBackend implements Backend {
 
   private async computeNorms(m: GpuMatrix, out: GPUBuffer, centred: boolean): Promise<void> {
     const { ctx } = this;
-    const pipeline = await ctx.pipeline('rows', { DP4: m.dp4, NORMS: true, FAST: centred });
+    const pipeline = await ctx.pipeline('rows', { ...rowKernelDefines(m.dp4, ctx), NORMS: true, FAST: centred });
     const temp: GPUBuffer[] = [];
     await ctx.guard('row norms', () => {
       const mean = centred ? ctx.storage(m.dp4 * 16, 'column means') : undefined;

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { AssignResult, LloydSession, StepOptions } from '../backend.js';
 import type { GpuContext, ReadHandle } from './context.js';
-import { assignKernel, assignTile, pow2, type TileConfig } from './plan.js';
+import { assignKernel, assignTile, pow2, rowKernelDefines, type TileConfig } from './plan.js';
 import type { GpuMatrix } from './resident.js';
 
 const U = 2 ** -24;
@@ -99,17 +99,18 @@ export class GpuLloyd implements LloydSession {
     const piece = Math.max(256, Math.min(4096, pow2(Math.ceil(maxRows / 512))));
     const lk = k <= LOCAL_BINS ? k : 0;
     const upd = { DP4: dp4, LK: lk, CT: ct, LOCAL: lk > 0 };
+    const rowKernel = rowKernelDefines(dp4, ctx);
     const [assign, assignList, bnds, hist, scan, scatter, segsum, reduce, inertia, normsFast] = await Promise.all([
       ctx.pipeline(kernel.shader, { ...kernel.defines, HAMERLY: bounds }),
       bounds ? ctx.pipeline(kernel.shader, { ...kernel.defines, HAMERLY: true, LIST: true }) : undefined,
-      bounds ? ctx.pipeline('rows', { DP4: dp4, BOUNDS: true }) : undefined,
+      bounds ? ctx.pipeline('rows', { ...rowKernel, BOUNDS: true }) : undefined,
       ctx.pipeline('update', { ...upd, HIST: true }),
       ctx.pipeline('update', { ...upd, SCAN: true }),
       ctx.pipeline('update', { ...upd, SCATTER: true }),
       ctx.pipeline('update', { ...upd, SEGSUM: true }),
       ctx.pipeline('update', { ...upd, REDUCE: true }),
-      ctx.pipeline('rows', { DP4: dp4, INERTIA: true }),
-      bounds ? ctx.pipeline('rows', { DP4: dp4, NORMS: true, FAST: true }) : undefined,
+      ctx.pipeline('rows', { ...rowKernel, INERTIA: true }),
+      bounds ? ctx.pipeline('rows', { ...rowKernel, NORMS: true, FAST: true }) : undefined,
     ]);
     const pipes: Pipelines = { assign, hist, scan, scatter, segsum, reduce, inertia };
     if (bounds) Object.assign(pipes, { assignList, halfGap: assign, bounds: bnds });

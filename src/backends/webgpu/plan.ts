@@ -71,6 +71,22 @@ export function silhouetteTile(n: number, workgroupBytes: number, override?: str
   return TILES.t64!;
 }
 
+/**
+ * Defines of a one-row-per-invocation kernel (rows.wgsl, seeding.wgsl): the row width and how
+ * rows are read (slab.wgsl). A hardware adapter stages the widest slab of at most 8 vec4s — a
+ * full 128-byte line per row — that fits in workgroup memory beside a df32 workgroup sum
+ * (reduce.wgsl); a software adapter reads each row directly, whole (see GpuContext.stagedRows).
+ */
+export function rowKernelDefines(
+  dp4: number,
+  device: { stagedRows: boolean; limits: { workgroupStorage: number } },
+): { DP4: number; SLAB: number; STAGED: boolean } {
+  if (!device.stagedRows) return { DP4: dp4, SLAB: dp4, STAGED: false };
+  let slab = Math.min(8, pow2(dp4));
+  while (slab > 1 && 256 * (slab + 1) * 16 + 256 * 8 > device.limits.workgroupStorage) slab /= 2;
+  return { DP4: dp4, SLAB: slab, STAGED: true };
+}
+
 /** Next power of two ≥ v. */
 export function pow2(v: number): number {
   let p = 1;

@@ -2,6 +2,7 @@
 import type { SeedingState } from '../backend.js';
 import { lowerBound } from '../js/kernels.js';
 import type { GpuContext } from './context.js';
+import { rowKernelDefines } from './plan.js';
 import { MAX_TRIALS, type GpuMatrix } from './resident.js';
 
 interface ChunkSeed {
@@ -170,7 +171,7 @@ export class GpuSeeding implements SeedingState {
     const nt = candidateRows.length;
     if (nt < 1 || nt > MAX_TRIALS) throw new RangeError(`k-means++: ${nt} candidates (1..${MAX_TRIALS} supported)`);
     const dp = x.dp4 * 4;
-    const pipeline = await ctx.pipeline('seeding', { DP4: x.dp4, NT: nt, FIRST: first });
+    const pipeline = await ctx.pipeline('seeding', { ...rowKernelDefines(x.dp4, ctx), NT: nt, FIRST: first });
     const rows = new Float32Array(nt * dp);
     candidateRows.forEach((r, t) => rows.set(x.host.row(r), t * dp));
     const rb = ctx.readback();
