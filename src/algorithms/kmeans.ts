@@ -170,8 +170,7 @@ export async function lloyd(
   // The float64 centroids give the shift test the precision scikit-learn has on float64 data;
   // the float32 copy is what the backends compute with.
   let exact: Float64Array = Float64Array.from(initial);
-  let previousLabels: Int32Array | undefined;
-  let labels: Int32Array = new Int32Array(0);
+  let labels: Int32Array;
   let inertia = 0;
   let iterations = 0;
   let converged = false;
@@ -180,16 +179,18 @@ export async function lloyd(
   const session = await backend.startLloyd(x, k, { bounds: options.bounds });
   try {
     for (let iteration = 0; iteration < maxIter; iteration++) {
-      const step = await session.step(centroids, { accumulate: true });
+      // The labels stay on the backend unless a cluster emptied (its replacement is the row
+      // farthest from its centroid) or the run ends.
+      const step = await session.step(centroids, { accumulate: true, labels: false });
       distanceEvaluations += step.distanceEvaluations;
-      const next = updateCentroids(x.host, centroids, exact, step.labels, step.sums!, step.counts!, k);
+      const relocating = step.counts!.includes(0) ? await session.labels() : undefined;
+      const next = updateCentroids(x.host, centroids, exact, relocating, step.sums!, step.counts!, k);
       exact = next.exact;
       centroids = next.centroids;
-      labels = step.labels;
       inertia = step.inertia;
       iterations = iteration + 1;
       onIteration(iterations, inertia);
-      if (previousLabels && arraysEqual(previousLabels, labels)) {
+      if (iteration > 0 && step.changed === 0) {
         converged = labelsStable = true;
         break;
       }
@@ -197,9 +198,10 @@ export async function lloyd(
         converged = true;
         break;
       }
-      previousLabels = labels;
     }
-    if (!labelsStable) {
+    if (labelsStable) {
+      labels = await session.labels();
+    } else {
       // The centroids moved after the last assignment; assign once more so labels and inertia
       // describe the centroids returned.
       const final = await session.step(centroids, { accumulate: false });
@@ -222,7 +224,7 @@ function updateCentroids(
   x: Matrix,
   old: Float32Array,
   previous: Float64Array,
-  labels: Int32Array,
+  labels: Int32Array | undefined,
   sums: Float64Array,
   counts: Float64Array,
   k: number,
@@ -231,6 +233,7 @@ function updateCentroids(
   const empty: number[] = [];
   for (let c = 0; c < k; c++) if (counts[c] === 0) empty.push(c);
   if (empty.length > 0) {
+    if (!labels) throw new Error('updateCentroids: empty clusters need the labels');
     const far = farthestRows(x, old, labels, empty.length);
     empty.forEach((cluster, i) => {
       const row = far[i]!;
@@ -307,9 +310,9 @@ const columnVariances = new WeakMap<DeviceMatrix, Promise<number>>();
 async function computeMeanColumnVariance(backend: Backend, x: DeviceMatrix): Promise<number> {
   const session = await backend.startLloyd(x, 1, { bounds: false });
   try {
-    const { sums } = await session.step(new Float32Array(x.cols), { accumulate: true });
+    const { sums } = await session.step(new Float32Array(x.cols), { accumulate: true, labels: false });
     const mean = Float32Array.from(sums!, (sum) => sum / x.rows);
-    const { inertia } = await session.step(mean, { accumulate: false });
+    const { inertia } = await session.step(mean, { accumulate: false, labels: false });
     return inertia / x.rows / x.cols;
   } finally {
     session.dispose();
@@ -327,7 +330,3 @@ export function checkPredictShape(y: Matrix, cols: number): void {
   if (y.cols !== cols) throw inputError(`data to predict has ${y.cols} columns, the model was fitted on ${cols}`);
 }
 
-function arraysEqual(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

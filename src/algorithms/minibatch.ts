@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import type { Backend } from '../backends/backend.js';
+import type { Backend, StepOptions, StepResult } from '../backends/backend.js';
 import { ClusterkitError, inputError, optionError } from '../errors.js';
 import { toMatrix, type DataInput } from '../input.js';
 import type { ColumnSelection } from '../io/to-matrix.js';
@@ -221,7 +221,7 @@ class MiniBatchState {
     const { k } = this.o;
     const d = this.d;
     const reassign = this.dueForReassignment();
-    const assigned = await assign(this.backend, batch, Float32Array.from(this.centers), true);
+    const assigned = await assign(this.backend, batch, Float32Array.from(this.centers), { accumulate: true, labels: false });
     const old = this.o.tol > 0 ? Float64Array.from(this.centers) : undefined;
     const sums = assigned.sums!;
     const batchCounts = assigned.counts!;
@@ -297,12 +297,12 @@ class MiniBatchState {
 }
 
 /** Nearest of `centers` for every row of `x` through the backend's fused assignment. */
-async function assign(backend: Backend, x: Matrix, centers: Float32Array, accumulate: boolean) {
+async function assign<O extends StepOptions>(backend: Backend, x: Matrix, centers: Float32Array, options: O): Promise<StepResult<O>> {
   const resident = await backend.upload(x);
   try {
     const session = await backend.startLloyd(resident, centers.length / x.cols, { bounds: false });
     try {
-      return await session.step(centers, { accumulate });
+      return await session.step(centers, options);
     } finally {
       session.dispose();
     }
@@ -313,7 +313,7 @@ async function assign(backend: Backend, x: Matrix, centers: Float32Array, accumu
 
 /** Labels and inertia of `x` against fixed centroids (k × d, row-major). */
 export async function assignToCentroids(backend: Backend, x: Matrix, centroids: Float32Array): Promise<{ labels: Int32Array; inertia: number }> {
-  const { labels, inertia } = await assign(backend, x, centroids, false);
+  const { labels, inertia } = await assign(backend, x, centroids, { accumulate: false });
   return { labels, inertia };
 }
 

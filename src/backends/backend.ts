@@ -38,20 +38,39 @@ export interface LloydOptions {
 export interface StepOptions {
   /** Also return per-cluster coordinate sums and counts (the Lloyd update). */
   accumulate: boolean;
+  /**
+   * Return the labels (default true). A loop that only needs to know whether any label moved
+   * passes false and reads `changed`: on the GPU the labels then stay on the device (at 10M
+   * rows they are 40 MB per step); `LloydSession.labels()` reads them when they are needed.
+   */
+  labels?: boolean;
 }
 
-/** What a step returns; its arrays are fresh and the caller's to keep or overwrite. */
-export interface AssignResult {
-  /** Nearest centroid of each row (lowest index wins a tie). */
-  labels: Int32Array;
+/** What a step returns besides the labels; its arrays are fresh and the caller's to keep or overwrite. */
+export interface StepTotals {
   /** Σ over rows of the squared distance to the nearest centroid. */
   inertia: number;
   /** k × cols coordinate sums of the rows assigned to each centroid (when accumulating). */
   sums?: Float64Array;
   /** Rows assigned to each centroid (when accumulating). */
   counts?: Float64Array;
+  /** Rows whose label differs from the previous step's in this session (every row on the first step). */
+  changed: number;
   /** Row-to-centroid distances computed in this step (n·k without bounds). */
   distanceEvaluations: number;
+}
+
+export interface AssignResult extends StepTotals {
+  /** Nearest centroid of each row (lowest index wins a tie). */
+  labels: Int32Array;
+}
+
+/** A step's result: with `labels` only when the options cannot have said `labels: false`. */
+export type StepResult<O extends StepOptions> = O extends { labels: infer L } ? ([L] extends [true | undefined] ? AssignResult : StepTotals) : AssignResult;
+
+/** A backend's step result: `totals`, with the labels unless the options say `labels: false`. */
+export function stepResult<O extends StepOptions>(options: O, totals: StepTotals, labels: () => Int32Array): StepResult<O> {
+  return (options.labels === false ? totals : { ...totals, labels: labels() }) as StepResult<O>;
 }
 
 /**
@@ -63,7 +82,9 @@ export interface LloydSession {
    * Fused assignment: nearest of the k centroids (k × cols, row-major) for every row, inertia,
    * and optionally the Lloyd sums — without materialising the N×K distance matrix.
    */
-  step(centroids: Float32Array, options: StepOptions): Promise<AssignResult>;
+  step<O extends StepOptions>(centroids: Float32Array, options: O): Promise<StepResult<O>>;
+  /** The labels of the last step (a fresh array). */
+  labels(): Promise<Int32Array>;
   dispose(): void;
 }
 

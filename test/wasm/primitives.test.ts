@@ -9,6 +9,7 @@ import { silhouetteSamples } from '../../src/algorithms/silhouette.js';
 import { Matrix } from '../../src/matrix.js';
 import { Rng } from '../../src/rng.js';
 import { DATASETS, dataset } from '../helpers/fixtures.js';
+import { expectChangedLabels } from '../helpers/lloyd.js';
 import { blobs, both, js, maxRelative, mismatches, nextCentroids, rechunk, rowsOf, wasmBackend } from './helpers.js';
 
 const METRICS: Metric[] = ['sqeuclidean', 'euclidean', 'cosine', 'dot'];
@@ -64,6 +65,19 @@ for (const threads of [1, 2]) {
           xw.dispose();
         });
       }
+    }
+
+    for (const bounds of [false, true]) {
+      it(`steps count the rows whose label changed, and leave the labels on request${bounds ? ' (Hamerly bounds)' : ''}`, async () => {
+        const x = blobs(900, 10, 6, 7);
+        const [xw, xj] = await both(wasm, x);
+        const [sw, sj] = [await wasm.startLloyd(xw, 6, { bounds }), await js.startLloyd(xj, 6, { bounds: false })];
+        const changes = await expectChangedLabels(sw, sj, rowsOf(x, [0, 1, 2, 3, 4, 5]), 6);
+        expect(changes.slice(1).some((n) => n > 0)).toBe(true);
+        sw.dispose();
+        sj.dispose();
+        xw.dispose();
+      });
     }
 
     it('exact ties go to the lower centroid index, as in the reference', async () => {

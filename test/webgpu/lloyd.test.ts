@@ -4,6 +4,7 @@ import { JsBackend } from '../../src/backends/js/index.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import type { Matrix } from '../../src/matrix.js';
 import { Rng } from '../../src/rng.js';
+import { expectChangedLabels } from '../helpers/lloyd.js';
 import { blobs, describeGpu, maxAbsolute, maxRelative, openGpu, randomMatrix } from './gpu.js';
 
 // Tiny shapes: SwiftShader runs these kernels on the CPU, about 1000× slower than a GPU.
@@ -201,6 +202,20 @@ for (const [title, setup, x] of [
       sb.dispose();
       gx.dispose();
     });
+
+    for (const bounds of [false, true]) {
+      it(`steps count the rows whose label changed, and leave the labels on request${bounds ? ' (Hamerly bounds)' : ''}`, async () => {
+        // Uniform data: labels keep moving for several steps (the blobs settle at once).
+        const data = randomMatrix(12, x.rows, x.cols);
+        const [gx, jx] = [await gpu.upload(data), await js.upload(data)];
+        const [sg, sj] = [await gpu.startLloyd(gx, 5, { bounds }), await js.startLloyd(jx, 5, { bounds: false })];
+        const changes = await expectChangedLabels(sg, sj, initialCentroids(data, 5), 5);
+        expect(changes.slice(1).some((n) => n > 0)).toBe(true);
+        sg.dispose();
+        sj.dispose();
+        gx.dispose();
+      });
+    }
 
     it('distances through the row norms', async () => {
       const [gx, jx] = [await gpu.upload(x), await js.upload(x)];

@@ -1,5 +1,5 @@
 import type { Matrix } from '../../matrix.js';
-import type { AssignResult, LloydSession, StepOptions } from '../backend.js';
+import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
 import { squaredDistance } from './kernels.js';
 
 /**
@@ -15,21 +15,23 @@ const BOUND_MARGIN = 1e-9;
  * change label, so only that one distance is computed instead of k.
  */
 export class JsLloyd implements LloydSession {
-  private readonly labels: Int32Array;
+  /** Each row's label, kept between steps (the bounds keep labels). */
+  private readonly assigned: Int32Array;
   private readonly lower: Float64Array | undefined;
   private previous: Float32Array | undefined;
+  private readonly history = new LabelHistory();
 
   constructor(
     private readonly x: Matrix,
     private readonly k: number,
     bounds: boolean,
   ) {
-    this.labels = new Int32Array(x.rows);
+    this.assigned = new Int32Array(x.rows);
     this.lower = bounds ? new Float64Array(x.rows) : undefined;
   }
 
-  async step(centroids: Float32Array, options: StepOptions): Promise<AssignResult> {
-    const { x, k, labels, lower } = this;
+  async step<O extends StepOptions>(centroids: Float32Array, options: O): Promise<StepResult<O>> {
+    const { x, k, assigned: labels, lower } = this;
     const d = x.cols;
     const sums = options.accumulate ? new Float64Array(k * d) : undefined;
     const counts = options.accumulate ? new Float64Array(k) : undefined;
@@ -80,12 +82,40 @@ export class JsLloyd implements LloydSession {
       }
     }
     if (lower) this.previous = Float32Array.from(centroids);
-    const result: AssignResult = { labels: Int32Array.from(labels), inertia, distanceEvaluations: evaluations };
-    if (sums && counts) Object.assign(result, { sums, counts });
-    return result;
+    const totals: StepTotals = { inertia, changed: this.history.record(labels), distanceEvaluations: evaluations };
+    if (sums && counts) Object.assign(totals, { sums, counts });
+    return stepResult(options, totals, () => Int32Array.from(labels));
+  }
+
+  async labels(): Promise<Int32Array> {
+    return this.history.latest();
   }
 
   dispose(): void {}
+}
+
+/**
+ * The labels of a session's last step, for backends whose labels are in host memory: how many
+ * rows a step changed, and `labels()`. Shared with the wasm backend.
+ */
+export class LabelHistory {
+  private last: Int32Array | undefined;
+
+  /** Rows of `labels` that differ from the last recorded ones (all of them the first time); keeps a copy. */
+  record(labels: Int32Array): number {
+    const previous = this.last;
+    this.last = Int32Array.from(labels);
+    if (!previous) return labels.length;
+    let changed = 0;
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== previous[i]) changed++;
+    return changed;
+  }
+
+  /** A copy of the last recorded labels. */
+  latest(): Int32Array {
+    if (!this.last) throw new Error('labels(): no step has run in this session');
+    return Int32Array.from(this.last);
+  }
 }
 
 /**

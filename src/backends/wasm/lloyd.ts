@@ -1,5 +1,5 @@
-import type { AssignResult, LloydSession, StepOptions } from '../backend.js';
-import { pruningBounds } from '../js/lloyd.js';
+import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
+import { LabelHistory, pruningBounds } from '../js/lloyd.js';
 import { LLOYD_ACCUMULATE, LLOYD_BOUNDED, LLOYD_INCREMENTAL, LP, LR, U32, type KernelCall } from './abi.js';
 import type { WasmContext } from './context.js';
 import { splitRange, type Shard } from './memory.js';
@@ -58,6 +58,7 @@ export class WasmLloyd implements LloydSession {
   private readonly pieces: PieceState[] = [];
   private previous: Float32Array | undefined;
   private disposed = false;
+  private readonly history = new LabelHistory();
   private readonly bounds: boolean;
   /** 'auto': whether the next step uses the bounds, and plain steps left before trying again. */
   private boundsPay = true;
@@ -138,7 +139,7 @@ export class WasmLloyd implements LloydSession {
     return ptr;
   }
 
-  async step(centroids: Float32Array, options: StepOptions): Promise<AssignResult> {
+  async step<O extends StepOptions>(centroids: Float32Array, options: O): Promise<StepResult<O>> {
     if (this.disposed) throw new Error('wasm: Lloyd session used after dispose()');
     this.x.assertLive();
     const { k, x } = this;
@@ -261,9 +262,13 @@ export class WasmLloyd implements LloydSession {
       }
     }
     if (this.bounds) this.previous = Float32Array.from(centroids);
-    const result: AssignResult = { labels, inertia, distanceEvaluations: evaluations };
-    if (options.accumulate) Object.assign(result, { sums, counts });
-    return result;
+    const totals: StepTotals = { inertia, changed: this.history.record(labels), distanceEvaluations: evaluations };
+    if (options.accumulate) Object.assign(totals, { sums, counts });
+    return stepResult(options, totals, () => labels);
+  }
+
+  async labels(): Promise<Int32Array> {
+    return this.history.latest();
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
-import type { AssignResult, LloydSession, StepOptions } from '../backend.js';
-import type { GpuContext, ReadHandle } from './context.js';
+import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
+import type { GpuContext, Readback, ReadHandle } from './context.js';
 import { assignKernel, assignTile, pow2, rowKernelDefines, type TileConfig } from './plan.js';
 import type { GpuMatrix } from './resident.js';
 
@@ -12,6 +12,9 @@ const LOCAL_BINS = 1024;
 interface ChunkState {
   rows: number;
   labels: GPUBuffer;
+  /** The labels before this step, and the pass counting the rows that changed. */
+  previous: GPUBuffer;
+  changed: GPUBindGroup;
   assign: GPUBindGroup;
   assignParams: GPUBuffer;
   hist: GPUBindGroup;
@@ -40,6 +43,7 @@ interface Pipelines {
   segsum: GPUComputePipeline;
   reduce: GPUComputePipeline;
   inertia: GPUComputePipeline;
+  changed: GPUComputePipeline;
 }
 
 interface SharedBuffers {
@@ -51,6 +55,7 @@ interface SharedBuffers {
   inert: GPUBuffer;
   total: GPUBuffer;
   parts: GPUBuffer;
+  changedCount: GPUBuffer;
   own: GPUBuffer[];
   half?: GPUBuffer;
   halfGap?: GPUBindGroup;
@@ -65,8 +70,9 @@ export interface LloydTuning {
 
 /**
  * Lloyd steps on the GPU. The data stays resident; per step the host writes k centroids (raw
- * and centred, plus their norms) and reads back labels, the k × d sums (df32 pairs), counts
- * and inertia — one submission, one batched readback.
+ * and centred, plus their norms) and reads back the k × d sums (df32 pairs), counts, inertia,
+ * the number of rows whose label changed and, unless the caller does without, the labels —
+ * one submission, one batched readback.
  *
  * Per step and chunk: the fused assignment (tile kernel, argmin on the fly), then either the
  * update (counting sort by label, segment sums, reduction — no float atomics) or, without
@@ -75,6 +81,7 @@ export interface LloydTuning {
  */
 export class GpuLloyd implements LloydSession {
   private previous: Float64Array | undefined;
+  private steps = 0;
   private disposed = false;
 
   private constructor(
@@ -100,7 +107,7 @@ export class GpuLloyd implements LloydSession {
     const lk = k <= LOCAL_BINS ? k : 0;
     const upd = { DP4: dp4, LK: lk, CT: ct, LOCAL: lk > 0 };
     const rowKernel = rowKernelDefines(dp4, ctx);
-    const [assign, assignList, bnds, hist, scan, scatter, segsum, reduce, inertia, normsFast] = await Promise.all([
+    const [assign, assignList, bnds, hist, scan, scatter, segsum, reduce, inertia, normsFast, changed] = await Promise.all([
       ctx.pipeline(kernel.shader, { ...kernel.defines, HAMERLY: bounds }),
       bounds ? ctx.pipeline(kernel.shader, { ...kernel.defines, HAMERLY: true, LIST: true }) : undefined,
       bounds ? ctx.pipeline('rows', { ...rowKernel, BOUNDS: true }) : undefined,
@@ -111,8 +118,9 @@ export class GpuLloyd implements LloydSession {
       ctx.pipeline('update', { ...upd, REDUCE: true }),
       ctx.pipeline('rows', { ...rowKernel, INERTIA: true }),
       bounds ? ctx.pipeline('rows', { ...rowKernel, NORMS: true, FAST: true }) : undefined,
+      ctx.pipeline('changed', {}),
     ]);
-    const pipes: Pipelines = { assign, hist, scan, scatter, segsum, reduce, inertia };
+    const pipes: Pipelines = { assign, hist, scan, scatter, segsum, reduce, inertia, changed };
     if (bounds) Object.assign(pipes, { assignList, halfGap: assign, bounds: bnds });
 
     const cnOffset = Math.ceil((dp4 * 16) / 256) * 256; // bytes; a binding offset must be 256-aligned
@@ -129,6 +137,7 @@ export class GpuLloyd implements LloydSession {
       const inert = track(ctx.storage(k * 8, 'cluster inertia'));
       const total = track(ctx.storage(k * 4, 'cluster counts'));
       const parts = track(ctx.storage(x.blocks * 8, 'inertia partials'));
+      const changedCount = track(ctx.storage(4, 'changed labels'));
       const counts = track(ctx.storage(k * 4, 'counts'));
       const offs = track(ctx.storage((k + 1) * 4, 'offsets'));
       const pstart = track(ctx.storage((k + 1) * 4, 'piece starts'));
@@ -158,6 +167,7 @@ export class GpuLloyd implements LloydSession {
       for (const chunk of x.chunks) {
         const rows = chunk.rows;
         const labels = track(ctx.storage(rows * 4, 'labels'));
+        const previous = track(ctx.storage(rows * 4, 'previous labels'));
         const assignParams = track(ctx.uniform([rows, 0, k, 0, 0, 0, 0, 0, cnOffset / 4, 0, 0, 0], [0, 0, 0, 0], 'assign params'));
         const updParams = track(ctx.uniform([rows, k, piece, colblocks], [], 'update params'));
         const rowParams = track(ctx.uniform([rows, 0, chunk.blockStart, 0], [0, 0, 0, 0], 'row params'));
@@ -166,6 +176,8 @@ export class GpuLloyd implements LloydSession {
         const state: ChunkState = {
           rows,
           labels,
+          previous,
+          changed: ctx.bindGroup(changed, { 0: labels, 1: previous, 2: track(ctx.uniform([rows, 0, 0, 0], [], 'changed params')), 3: changedCount }),
           assignParams,
           pieces: Math.ceil(rows / piece) + k,
           // With bounds the assignment kernel also writes lower bounds and reads row norms.
@@ -200,7 +212,7 @@ export class GpuLloyd implements LloydSession {
         }
         chunks.push(state);
       }
-      shared = { craw, ccen, aux, cnOffset, sums, inert, total, parts, own, boundsParams };
+      shared = { craw, ccen, aux, cnOffset, sums, inert, total, parts, changedCount, own, boundsParams };
       if (half) Object.assign(shared, { half, halfGap, halfParams });
       if (bounds) {
         // ‖x − mean‖² per row, for the lower bounds.
@@ -217,7 +229,7 @@ export class GpuLloyd implements LloydSession {
     return new GpuLloyd(ctx, x, k, bounds, tile, pipes, chunks, shared);
   }
 
-  async step(centroids: Float32Array, options: StepOptions): Promise<AssignResult> {
+  async step<O extends StepOptions>(centroids: Float32Array, options: O): Promise<StepResult<O>> {
     const { ctx, x, k, chunks, pipes, shared } = this;
     if (this.disposed) throw new Error('LloydSession used after dispose()');
     x.assertLive();
@@ -227,6 +239,8 @@ export class GpuLloyd implements LloydSession {
     if (centroids.length !== k * d) throw new RangeError(`step: expected ${k} × ${d} centroids, got ${centroids.length} values`);
     const accumulate = options.accumulate;
     const prune = this.bounds && this.previous !== undefined;
+    // On the first step every row counts as changed; later the labels are compared on the device.
+    const countChanges = this.steps > 0;
 
     // Centroids raw (for sums, inertia and bounds) and centred on the data's mean (for the
     // expanded-form assignment), with the centred norms.
@@ -267,7 +281,8 @@ export class GpuLloyd implements LloydSession {
     }
 
     const rb = ctx.readback();
-    const labelHandles = chunks.map((c) => rb.addLarge(c.labels, 0, c.rows * 4));
+    const labelHandles = options.labels === false ? undefined : this.addLabels(rb);
+    const changedHandle = countChanges ? rb.add(shared.changedCount, 0, 4) : undefined;
     let sumsHandle: ReadHandle | undefined;
     let totalHandle: ReadHandle | undefined;
     let inertHandle: ReadHandle | undefined;
@@ -289,6 +304,10 @@ export class GpuLloyd implements LloydSession {
         encoder.clearBuffer(shared.total);
       }
       if (prune) for (const c of chunks) encoder.clearBuffer(c.list!, 0, 16);
+      if (countChanges) {
+        encoder.clearBuffer(shared.changedCount);
+        for (const c of chunks) encoder.copyBufferToBuffer(c.labels, 0, c.previous, 0, c.rows * 4);
+      }
       const pass = encoder.beginComputePass();
       if (prune) {
         ctx.dispatch(pass, pipes.halfGap!, shared.halfGap!, Math.ceil(k / this.tile.TM));
@@ -300,6 +319,7 @@ export class GpuLloyd implements LloydSession {
         for (const c of chunks) ctx.dispatch(pass, pipes.assign, c.assign, Math.ceil(c.rows / this.tile.TM));
       }
       for (const c of chunks) {
+        if (countChanges) ctx.dispatch(pass, pipes.changed, c.changed, Math.ceil(c.rows / 256));
         if (accumulate) {
           ctx.dispatch(pass, pipes.hist, c.hist, Math.ceil(c.rows / 256));
           ctx.dispatch(pass, pipes.scan, c.scan, 1);
@@ -315,23 +335,16 @@ export class GpuLloyd implements LloydSession {
       ctx.device.queue.submit([encoder.finish()]);
     });
     await rb.map('k-means step');
+    this.steps++;
 
-    const labels = new Int32Array(x.rows);
-    x.chunks.forEach((chunk, i) => {
-      let offset = chunk.rowStart;
-      for (const h of labelHandles[i]!) {
-        const part = rb.u32(h);
-        labels.set(new Int32Array(part.buffer, part.byteOffset, part.length), offset);
-        offset += part.length;
-      }
-    });
     let evaluations = x.rows * k;
     if (prune) {
       evaluations = x.rows;
       for (const h of listHandles) evaluations += rb.u32(h)[0]! * k;
     }
     let inertia = 0;
-    const result: AssignResult = { labels, inertia, distanceEvaluations: evaluations };
+    const changed = changedHandle ? rb.u32(changedHandle)[0]! : x.rows;
+    const result: StepTotals = { inertia, changed, distanceEvaluations: evaluations };
     if (accumulate) {
       const s = rb.f32(sumsHandle!);
       const sums = new Float64Array(k * d);
@@ -351,7 +364,40 @@ export class GpuLloyd implements LloydSession {
     }
     result.inertia = inertia;
     if (this.bounds) this.previous = Float64Array.from(centroids);
-    return result;
+    return stepResult(options, result, () => this.collectLabels(rb, labelHandles!));
+  }
+
+  async labels(): Promise<Int32Array> {
+    const { ctx } = this;
+    if (this.disposed) throw new Error('LloydSession used after dispose()');
+    if (this.steps === 0) throw new Error('labels(): no step has run in this session');
+    this.x.assertLive();
+    const rb = ctx.readback();
+    const handles = this.addLabels(rb);
+    await ctx.guard('reading k-means labels', () => {
+      const encoder = ctx.device.createCommandEncoder();
+      rb.encode(encoder);
+      ctx.device.queue.submit([encoder.finish()]);
+    });
+    await rb.map('reading k-means labels');
+    return this.collectLabels(rb, handles);
+  }
+
+  private addLabels(rb: Readback): ReadHandle[][] {
+    return this.chunks.map((c) => rb.addLarge(c.labels, 0, c.rows * 4));
+  }
+
+  private collectLabels(rb: Readback, handles: ReadHandle[][]): Int32Array {
+    const labels = new Int32Array(this.x.rows);
+    this.x.chunks.forEach((chunk, i) => {
+      let offset = chunk.rowStart;
+      for (const h of handles[i]!) {
+        const part = rb.u32(h);
+        labels.set(new Int32Array(part.buffer, part.byteOffset, part.length), offset);
+        offset += part.length;
+      }
+    });
+    return labels;
   }
 
   /**
