@@ -45,6 +45,9 @@ try {
 }
 
 const log = (...a) => console.error(...a);
+const { UPDATE_PASSES } = lib;
+/** The passes of a fit's Lloyd iteration (after the first, which has no labels to compare). */
+const ITERATION = ['assign', 'changed', ...UPDATE_PASSES];
 
 // ---------------------------------------------------------------------------------------------
 // The shared data generator (keep in step with bench/gpu_peers.py): murmur3's finalizer on
@@ -182,7 +185,7 @@ async function lloydShape(name, { n, d, k }, seed) {
     try {
       session = await gpu.startLloyd(gx, k, { bounds: false }, { tile });
       await session.step(centroids, { accumulate: false });
-      const ms = median([await session.profile('assign', S.reps), await session.profile('assign', S.reps), await session.profile('assign', S.reps)]);
+      const ms = median([await session.profile(['assign'], S.reps), await session.profile(['assign'], S.reps), await session.profile(['assign'], S.reps)]);
       tiles[tile] = { ms, tflops: flops / ms / 1e9 };
       log(`  assign ${tile}: ${ms.toFixed(3)} ms, ${(flops / ms / 1e9).toFixed(2)} TFLOP/s`);
       if (!best || ms < tiles[best].ms) best = tile;
@@ -198,8 +201,10 @@ async function lloydShape(name, { n, d, k }, seed) {
   const auto = chosen.tile.name;
   chosen.dispose();
   await session.step(centroids, { accumulate: true });
-  const updateMs = median([await session.profile('update', S.reps), await session.profile('update', S.reps)]);
-  const iterationKernelsMs = median([await session.profile('iteration', S.reps), await session.profile('iteration', S.reps)]);
+  const updateMs = median([await session.profile(UPDATE_PASSES, S.reps), await session.profile(UPDATE_PASSES, S.reps)]);
+  const iterationKernelsMs = median([await session.profile(ITERATION, S.reps), await session.profile(ITERATION, S.reps)]);
+  const passMs = await passBreakdown(session);
+  log(`  passes: ${Object.entries(passMs).map(([pass, ms]) => `${pass} ${ms.toFixed(3)}`).join(', ')} ms`);
   // A fit's iteration leaves the labels on the device; the step that reads them back is kept
   // beside it to show what that readback costs.
   const stepMs = await wall(() => session.step(centroids, { accumulate: true, labels: false }), Math.max(3, S.reps / 2));
@@ -223,6 +228,7 @@ async function lloydShape(name, { n, d, k }, seed) {
       autoAssignMs: tiles[auto]?.ms,
       updateKernelsMs: updateMs,
       iterationKernelsMs,
+      passMs,
       iterationMs: stepMs,
       iterationWithLabelsMs: stepWithLabelsMs,
       assignStepMs: predictMs,
@@ -234,6 +240,23 @@ async function lloydShape(name, { n, d, k }, seed) {
   peerTasks.push({ name: `${name}:assign`, op: 'assign', n, d, k, seed, clusters: k });
   peerTasks.push({ name: `${name}:iteration`, op: 'iteration', n, d, k, seed, clusters: k });
   return result;
+}
+
+/**
+ * Milliseconds of each pass of a fit's iteration: every prefix of the pass list is timed as a
+ * whole (each pass needs the ones before it), and a pass gets the difference from the previous
+ * prefix. Differences of medians can come out slightly negative for a pass near zero.
+ */
+async function passBreakdown(session) {
+  const out = {};
+  let before = 0;
+  for (let i = 1; i <= ITERATION.length; i++) {
+    const prefix = ITERATION.slice(0, i);
+    const ms = median([await session.profile(prefix, S.reps), await session.profile(prefix, S.reps)]);
+    out[ITERATION[i - 1]] = ms - before;
+    before = ms;
+  }
+  return out;
 }
 
 /**
@@ -259,7 +282,7 @@ async function roundTrips(session, gx) {
     await submit((encoder) => rb.encode(encoder));
     await rb.map('round trip');
   }, 10);
-  const kernelsOnceMs = await wall(() => session.profile('iteration', 1), 10);
+  const kernelsOnceMs = await wall(() => session.profile(ITERATION, 1), 10);
   return { emptyMs, readbackMs, readbackBytes, kernelsOnceMs };
 }
 
@@ -270,7 +293,7 @@ async function warmUp() {
   const session = await gpu.startLloyd(gx, k, { bounds: false });
   await session.step(rowsOf(x, initRows(x.rows, k)), { accumulate: true });
   const t0 = performance.now();
-  while (performance.now() - t0 < S.warmupMs) await session.profile('iteration', 4);
+  while (performance.now() - t0 < S.warmupMs) await session.profile(ITERATION, 4);
   session.dispose();
   gx.dispose();
   log(`warmed up for ${(performance.now() - t0).toFixed(0)} ms`);

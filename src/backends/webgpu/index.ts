@@ -20,7 +20,7 @@ import { GpuSeeding } from './seeding.js';
 
 export { GpuContext } from './context.js';
 export { GpuMatrix } from './resident.js';
-export { GpuLloyd } from './lloyd.js';
+export { GpuLloyd, UPDATE_PASSES } from './lloyd.js';
 
 /** Options beyond the engine's: mostly for tests and the benchmark. */
 export interface WebGpuOptions {

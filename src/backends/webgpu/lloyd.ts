@@ -63,6 +63,12 @@ interface SharedBuffers {
   boundsParams: GPUBuffer[];
 }
 
+/** The Lloyd update's passes, in order: sort by label (histogram, scan, scatter), segment sums, reduction. */
+export const UPDATE_PASSES = ['hist', 'scan', 'scatter', 'segsum', 'reduce'] as const;
+
+/** The passes of a full-search step over one chunk. */
+export type LloydPass = 'assign' | 'changed' | 'inertia' | (typeof UPDATE_PASSES)[number];
+
 /** Options the benchmark and tests use to pin a kernel shape. */
 export interface LloydTuning {
   tile?: string;
@@ -316,20 +322,10 @@ export class GpuLloyd implements LloydSession {
           ctx.dispatch(pass, pipes.assignList!, c.assignList!, Math.ceil(c.rows / this.tile.TM));
         }
       } else {
-        for (const c of chunks) ctx.dispatch(pass, pipes.assign, c.assign, Math.ceil(c.rows / this.tile.TM));
+        for (const c of chunks) this.dispatch(pass, c, 'assign');
       }
-      for (const c of chunks) {
-        if (countChanges) ctx.dispatch(pass, pipes.changed, c.changed, Math.ceil(c.rows / 256));
-        if (accumulate) {
-          ctx.dispatch(pass, pipes.hist, c.hist, Math.ceil(c.rows / 256));
-          ctx.dispatch(pass, pipes.scan, c.scan, 1);
-          ctx.dispatch(pass, pipes.scatter, c.scatter, Math.ceil(c.rows / 256));
-          ctx.dispatch(pass, pipes.segsum, c.segsum, c.pieces * Math.ceil(dp4 / Math.min(64, pow2(dp4))));
-          ctx.dispatch(pass, pipes.reduce, c.reduce, Math.ceil((k * dp4) / 256));
-        } else {
-          ctx.dispatch(pass, pipes.inertia, c.inertia, Math.ceil(c.rows / 256));
-        }
-      }
+      const after: LloydPass[] = [...(countChanges ? (['changed'] as const) : []), ...(accumulate ? UPDATE_PASSES : (['inertia'] as const))];
+      for (const c of chunks) for (const kernel of after) this.dispatch(pass, c, kernel);
       pass.end();
       rb.encode(encoder);
       ctx.device.queue.submit([encoder.finish()]);
@@ -401,41 +397,56 @@ export class GpuLloyd implements LloydSession {
   }
 
   /**
-   * Benchmark hook: milliseconds per pass of the assignment kernel alone ('assign'), of the
-   * update kernels alone ('update': sort by label, segment sums, reduction) or of both
-   * ('iteration'), over `reps` passes in one submission with no readback. Call `step` once
-   * first (it writes the centroids and the labels the update reads).
+   * Benchmark hook: milliseconds per repetition of the given passes (each over every chunk, in
+   * the order given), over `reps` repetitions in one submission with no readback. Call `step`
+   * once first (it writes the centroids and the labels the update reads).
    */
-  async profile(what: 'assign' | 'update' | 'iteration', reps: number): Promise<number> {
-    const { ctx, chunks, pipes, shared } = this;
+  async profile(passes: readonly LloydPass[], reps: number): Promise<number> {
+    const { ctx, chunks, shared } = this;
     this.x.assertLive();
-    const dp4 = this.x.dp4;
+    const updating = passes.some((p) => (UPDATE_PASSES as readonly string[]).includes(p));
     const start = performance.now();
-    await ctx.guard(`profiling ${what}`, () => {
+    await ctx.guard(`profiling ${passes.join(', ')}`, () => {
       const encoder = ctx.device.createCommandEncoder();
       for (let r = 0; r < reps; r++) {
-        if (what !== 'assign') {
+        if (updating) {
           encoder.clearBuffer(shared.sums);
           encoder.clearBuffer(shared.inert);
           encoder.clearBuffer(shared.total);
         }
         const pass = encoder.beginComputePass();
-        for (const c of chunks) {
-          if (what !== 'update') ctx.dispatch(pass, pipes.assign, c.assign, Math.ceil(c.rows / this.tile.TM));
-          if (what !== 'assign') {
-            ctx.dispatch(pass, pipes.hist, c.hist, Math.ceil(c.rows / 256));
-            ctx.dispatch(pass, pipes.scan, c.scan, 1);
-            ctx.dispatch(pass, pipes.scatter, c.scatter, Math.ceil(c.rows / 256));
-            ctx.dispatch(pass, pipes.segsum, c.segsum, c.pieces * Math.ceil(dp4 / Math.min(64, pow2(dp4))));
-            ctx.dispatch(pass, pipes.reduce, c.reduce, Math.ceil((this.k * dp4) / 256));
-          }
-        }
+        for (const c of chunks) for (const kernel of passes) this.dispatch(pass, c, kernel);
         pass.end();
       }
       ctx.device.queue.submit([encoder.finish()]);
     });
     await ctx.device.queue.onSubmittedWorkDone();
     return (performance.now() - start) / reps;
+  }
+
+  /** One full-search pass over one chunk (the Hamerly passes are dispatched by `step`). */
+  private dispatch(pass: GPUComputePassEncoder, c: ChunkState, kernel: LloydPass): void {
+    const { ctx, pipes } = this;
+    const rowGroups = Math.ceil(c.rows / 256);
+    const dp4 = this.x.dp4;
+    switch (kernel) {
+      case 'assign':
+        return ctx.dispatch(pass, pipes.assign, c.assign, Math.ceil(c.rows / this.tile.TM));
+      case 'changed':
+        return ctx.dispatch(pass, pipes.changed, c.changed, rowGroups);
+      case 'inertia':
+        return ctx.dispatch(pass, pipes.inertia, c.inertia, rowGroups);
+      case 'hist':
+        return ctx.dispatch(pass, pipes.hist, c.hist, rowGroups);
+      case 'scan':
+        return ctx.dispatch(pass, pipes.scan, c.scan, 1);
+      case 'scatter':
+        return ctx.dispatch(pass, pipes.scatter, c.scatter, rowGroups);
+      case 'segsum':
+        return ctx.dispatch(pass, pipes.segsum, c.segsum, c.pieces * Math.ceil(dp4 / Math.min(64, pow2(dp4))));
+      case 'reduce':
+        return ctx.dispatch(pass, pipes.reduce, c.reduce, Math.ceil((this.k * dp4) / 256));
+    }
   }
 
   dispose(): void {
