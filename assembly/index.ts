@@ -3,7 +3,7 @@
 // The memory is imported (shared, one per shard); every pointer comes from the host's allocator.
 export { lloydStep } from './lloyd';
 export { seedSink, seedTrial } from './seeding';
-export { distTile, dotTile, rowNorms, silhouetteSym, softmaxRows, topStride } from './pairwise';
+export { distTile, dotTile, innerTile, rowNorms, silhouetteSym, softmaxRows, topStride } from './pairwise';
 
 /** Bytes at the bottom of the memory the module itself uses (static data); the host allocates above. */
 export function heapBase(): usize {

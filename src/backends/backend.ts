@@ -146,6 +146,13 @@ export interface Backend {
   distances(a: DeviceMatrix, b: DeviceMatrix, metric: Metric, start: number, end: number): Promise<Float32Array>;
 
   /**
+   * Inner products of rows [start, end) of `a` with every row of `b`, (end−start) × b.rows,
+   * for Gram and covariance blocks that the caller sums in float64. Less exact than the 'dot'
+   * metric where that is faster: the error of an entry is at most about 32 · 2⁻²⁴ · Σⱼ|aⱼbⱼ|.
+   */
+  innerProducts(a: DeviceMatrix, b: DeviceMatrix, start: number, end: number): Promise<Float32Array>;
+
+  /**
    * The `k` nearest rows of `b` for rows [start, end) of `a`. For 'dot', nearest means the
    * largest inner product; for the others, the smallest distance. Ties go to the lower index.
    */

@@ -19,9 +19,9 @@ export const GRAM_SPLIT_COLUMNS = 128;
  * column-wise as zᵢⱼ = (xᵢⱼ − center[j]) · factor[j] (factor 1 when omitted): with `center` the
  * column means this is the scatter matrix Xcᵀ Xc, whose eigenvectors are PCA's components.
  *
- * Computed on the backend with its `distances(…, 'dot')` primitive, which gives A·Bᵀ tiles:
+ * Computed on the backend with its `innerProducts` primitive, which gives A·Bᵀ tiles:
  * each block of rows is centred on the host (float64, stored as float32), uploaded transposed
- * (d rows of block-length values), and `distances(T, T, 'dot')` yields that block's d × d
+ * (d rows of block-length values), and `innerProducts(T, T)` yields that block's d × d
  * contribution T·Tᵀ. With many columns T is split into its top and bottom features and the
  * symmetric result needs only top·topᵀ, top·bottomᵀ and bottom·bottomᵀ. No n × n or n × d
  * intermediate is kept beyond one block.
@@ -39,18 +39,22 @@ export async function gram(backend: Backend, x: Matrix, center: Float64Array, fa
       if (mirror) total[c * d + r]! += products[i]!;
     }
   };
+  // One buffer for every block (the backend copies it on upload): a fresh megabyte per block
+  // cost more in page faults than filling it.
+  const buffer = new Float32Array(d * Math.min(blockRows, x.rows));
+  const scale = factor ?? new Float64Array(d).fill(1); // × 1 is exact: the same values either way
   for (let start = 0; start < x.rows; start += blockRows) {
     const rows = Math.min(blockRows, x.rows - start);
-    const block = transposedBlock(x, start, rows, center, factor);
+    const block = transposedBlock(x, start, rows, center, scale, buffer);
     const part = (from: number, to: number) => new Matrix(to - from, rows, [{ rowStart: 0, rows: to - from, data: block.subarray(from * rows, to * rows) }], undefined, true);
     const top = await backend.upload(part(0, h));
     try {
-      add(await backend.distances(top, top, 'dot', 0, h), 0, 0, h, false);
+      add(await backend.innerProducts(top, top, 0, h), 0, 0, h, false);
       if (h < d) {
         const bottom = await backend.upload(part(h, d));
         try {
-          add(await backend.distances(top, bottom, 'dot', 0, h), 0, h, d - h, true);
-          add(await backend.distances(bottom, bottom, 'dot', 0, d - h), h, h, d - h, false);
+          add(await backend.innerProducts(top, bottom, 0, h), 0, h, d - h, true);
+          add(await backend.innerProducts(bottom, bottom, 0, d - h), h, h, d - h, false);
         } finally {
           bottom.dispose();
         }
@@ -70,17 +74,28 @@ export async function gram(backend: Backend, x: Matrix, center: Float64Array, fa
   return total;
 }
 
-/** Rows [start, start + rows) of x, transformed, as a d × rows row-major float32 array. */
-function transposedBlock(x: Matrix, start: number, rows: number, center: Float64Array, factor: Float64Array | undefined): Float32Array {
+/** Rows [start, start + rows) of x, transformed, as a d × rows row-major array at the start of `buffer`. */
+function transposedBlock(x: Matrix, start: number, rows: number, center: Float64Array, scale: Float64Array, buffer: Float32Array): Float32Array {
   const d = x.cols;
-  const out = new Float32Array(d * rows);
-  for (let r = 0; r < rows; r++) {
-    const row = x.row(start + r);
-    if (factor) {
-      for (let j = 0; j < d; j++) out[j * rows + r] = (row[j]! - center[j]!) * factor[j]!;
-    } else {
-      for (let j = 0; j < d; j++) out[j * rows + r] = row[j]! - center[j]!;
+  const out = buffer.subarray(0, d * rows);
+  // Straight from the chunks' arrays (a row view per row cost as much as the products), 16
+  // rows at a time so that each output row gets a whole cache line per visit: row by row, the
+  // d output rows a power-of-two length apart all fall in one cache set.
+  for (let r = 0; r < rows; ) {
+    const chunk = x.chunkOf(start + r);
+    const first = start + r - chunk.rowStart;
+    const count = Math.min(rows - r, chunk.rows - first);
+    const data = chunk.data;
+    for (let i0 = 0; i0 < count; i0 += 16) {
+      const i1 = Math.min(count, i0 + 16);
+      for (let j = 0; j < d; j++) {
+        const c = center[j]!;
+        const f = scale[j]!;
+        const to = j * rows + r;
+        for (let i = i0, from = (first + i0) * d + j; i < i1; i++, from += d) out[to + i] = (data[from]! - c) * f;
+      }
     }
+    r += count;
   }
   return out;
 }

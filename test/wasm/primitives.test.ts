@@ -189,6 +189,28 @@ for (const threads of [1, 2]) {
       });
     }
 
+    it('inner products within their documented bound of the exact ones, every row range', async () => {
+      // Long, centred rows (several float32 runs per entry, much cancellation), odd counts.
+      const long = blobs(37, 1001, 3, 12, { offset: -2 });
+      const other = rechunk(blobs(23, 1001, 3, 13), 1001 * 8);
+      const [lw, lj] = await both(wasm, long);
+      const [ow, oj] = await both(wasm, other);
+      for (const [start, end] of [[0, long.rows], [3, 4], [9, 30]] as const) {
+        const got = await wasm.innerProducts(lw, ow, start, end);
+        const exact = await js.distances(lj, oj, 'dot', start, end);
+        expect(got.length).toBe(exact.length);
+        for (let i = 0; i < got.length; i++) {
+          const q = long.row(start + Math.floor(i / other.rows));
+          const t = other.row(i % other.rows);
+          let magnitude = 0;
+          for (let j = 0; j < q.length; j++) magnitude += Math.abs(q[j]! * t[j]!);
+          expect(Math.abs(got[i]! - exact[i]!), `entry ${i}`).toBeLessThanOrEqual(32 * 2 ** -24 * magnitude + 2 ** -24 * Math.abs(exact[i]!));
+        }
+      }
+      lw.dispose();
+      ow.dispose();
+    });
+
     it('cosine against a zero row is 1, as the reference', async () => {
       const zero = Matrix.from(new Float32Array(2 * 21).fill(0, 0, 21).fill(1, 21), 2, 21);
       const [zw, zj] = await both(wasm, zero);

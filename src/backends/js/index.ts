@@ -52,6 +52,11 @@ export class JsBackend implements Backend {
     return out;
   }
 
+  /** The exact 'dot' products (the reference: well within the bound). */
+  innerProducts(a: DeviceMatrix, b: DeviceMatrix, start: number, end: number): Promise<Float32Array> {
+    return this.distances(a, b, 'dot', start, end);
+  }
+
   async distances(a: DeviceMatrix, b: DeviceMatrix, metric: Metric, start: number, end: number): Promise<Float32Array> {
     const out = new Float32Array((end - start) * b.rows);
     const bNorms = metric === 'cosine' ? rowNorms(b.host) : undefined;

@@ -54,7 +54,7 @@ export const U32 = 2 ** -24;
 /** One kernel call: [shard, export name, ...numeric arguments]. */
 export type KernelCall = [shard: number, fn: KernelName, ...args: number[]];
 
-export type KernelName = 'lloydStep' | 'seedTrial' | 'distTile' | 'dotTile' | 'rowNorms' | 'silhouetteSym' | 'softmaxRows' | 'heapBase';
+export type KernelName = 'lloydStep' | 'seedTrial' | 'distTile' | 'dotTile' | 'innerTile' | 'rowNorms' | 'silhouetteSym' | 'softmaxRows' | 'heapBase';
 
 /** Messages host → worker. */
 export type ToWorker =

@@ -83,6 +83,10 @@ export class WasmBackend implements Backend {
     return pairwise.distances(this.context, resident(a), resident(b), metric, start, end);
   }
 
+  innerProducts(a: DeviceMatrix, b: DeviceMatrix, start: number, end: number): Promise<Float32Array> {
+    return pairwise.distances(this.context, resident(a), resident(b), 'inner', start, end);
+  }
+
   knn(a: DeviceMatrix, b: DeviceMatrix, k: number, metric: Metric, start: number, end: number): Promise<KnnResult> {
     return pairwise.knn(this.context, resident(a), resident(b), k, metric, start, end);
   }

@@ -51,7 +51,7 @@ function* queryBlocks(q: number, perQuery: number, fixed: number, piece: Piece):
 /** Rows [start, end) of `a` copied into `piece`'s shard (padded to 4 rows), for tiles against it. */
 function queryCopy(scratch: Scratch, a: WasmMatrix, start: number, end: number, piece: Piece): number {
   const padded = Math.ceil((end - start) / 4) * 4;
-  const ptr = scratch.zeroed(piece.shard, padded * a.dp * 4);
+  const ptr = scratch.in(piece.shard, padded * a.dp * 4);
   copyRowRange(a.host, start, end, piece.shard.f32(ptr, padded * a.dp), a.dp);
   return ptr;
 }
@@ -69,7 +69,11 @@ async function pieceNorms(context: WasmContext, m: WasmMatrix, piece: Piece): Pr
   return ptr;
 }
 
-export async function distances(context: WasmContext, a: WasmMatrix, b: WasmMatrix, metric: Metric, start: number, end: number): Promise<Float32Array> {
+/**
+ * (end − start) × b.rows values of `metric` between rows [start, end) of `a` and every row of
+ * `b`; 'inner' gives the fast inner products (innerTile) of Backend.innerProducts.
+ */
+export async function distances(context: WasmContext, a: WasmMatrix, b: WasmMatrix, metric: Metric | 'inner', start: number, end: number): Promise<Float32Array> {
   a.assertLive();
   b.assertLive();
   const out = new Float32Array((end - start) * b.rows);
@@ -93,9 +97,11 @@ export async function distances(context: WasmContext, a: WasmMatrix, b: WasmMatr
         for (const item of plan(q, piece.rows, context.threads, splitByTargets(end - start, piece.rows, context.threads)).items) {
           const at = result + (item.q0 * piece.rows + item.t0) * 4;
           batches[item.worker]!.push(
-            euclidean
-              ? [shard.index, 'distTile', metric === 'euclidean' ? DIST_MODE.EUCLID : DIST_MODE.SQ, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows, 0, 0, tmp[item.worker]!]
-              : [shard.index, 'dotTile', metric === 'dot' ? DOT_MODE.DOT : DOT_MODE.COSINE, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows, 0, qn + item.q0 * 8, tn, 1],
+            metric === 'inner'
+              ? [shard.index, 'innerTile', queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows]
+              : euclidean
+                ? [shard.index, 'distTile', metric === 'euclidean' ? DIST_MODE.EUCLID : DIST_MODE.SQ, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows, 0, 0, tmp[item.worker]!]
+                : [shard.index, 'dotTile', metric === 'dot' ? DOT_MODE.DOT : DOT_MODE.COSINE, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows, 0, qn + item.q0 * 8, tn, 1],
           );
         }
         await context.run(batches);

@@ -130,7 +130,12 @@ function copyRows(matrix: Matrix, piece: Piece, dp: number): void {
   }
 }
 
-/** Copies rows [start, end) of `matrix` into `view` (dp wide, zero-padded, view pre-zeroed). */
+/**
+ * Copies rows [start, end) of `matrix` into `view` (dp wide) and zeroes the rest of it: the
+ * padding columns and any rows past end. Only what the rows leave is zeroed (a scratch block
+ * of megabytes cost as much to clear as to compute on).
+ */
 export function copyRowRange(matrix: Matrix, start: number, end: number, view: Float32Array, dp: number): void {
+  view.fill(0, matrix.cols === dp ? (end - start) * dp : 0);
   for (let r = start; r < end; r++) view.set(matrix.row(r), (r - start) * dp);
 }

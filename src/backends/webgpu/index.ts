@@ -324,6 +324,11 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
+  /** The 'dot' products (df32 tiles). */
+  innerProducts(a: DeviceMatrix, b: DeviceMatrix, start: number, end: number): Promise<Float32Array> {
+    return this.distances(a, b, 'dot', start, end);
+  }
+
   async distances(a: DeviceMatrix, b: DeviceMatrix, metric: Metric, start: number, end: number): Promise<Float32Array> {
     const out = new Float32Array((end - start) * b.rows);
     await this.pairTiles(this.resident(a), this.resident(b), metric, 1, start, end, async (rb, buffer, r0, r1, encode) => {
