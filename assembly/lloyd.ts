@@ -36,12 +36,14 @@ const LP_TAUD = 88; // f64: relative error bound of sqDistF32
 const LP_NORMTAU = 96; // f64: relative error bound of the computed ‖x'‖²
 
 
-// Result block (float64): inertia, distance evaluations, rows refined exactly, rows kept by bounds.
+// Result block (float64): inertia, distance evaluations, rows refined exactly, rows kept by
+// bounds, rows whose label changed.
 const R_INERTIA = 0;
 const R_EVALS = 8;
 const R_REFINED = 16;
 const R_KEPT = 24;
 const R_SINK = 32; // keeps the prefetching loads alive
+const R_CHANGED = 40;
 
 const MARGIN: f64 = 1e-9;
 
@@ -107,6 +109,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
   let evals: f64 = 0;
   let refined: f64 = 0;
   let kept: f64 = 0;
+  let changed: f64 = 0;
 
   // Hamerly (bounded steps are always incremental): a row whose distance to its centroid is
   // below both its lower bound and half its centroid's gap to the nearest other centroid keeps
@@ -253,6 +256,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
         }
       }
       store<i32>(labels + (<usize>i << 2), label);
+      if (label != previous) changed += 1;
       if (lower) store<f64>(lower + (<usize>i << 3), low);
       inertia += dist;
       if (incremental && label != previous) {
@@ -273,4 +277,5 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
   store<f64>(result + R_REFINED, load<f64>(result + R_REFINED) + refined);
   store<f64>(result + R_KEPT, load<f64>(result + R_KEPT) + kept);
   store<u32>(result + R_SINK, touched);
+  store<f64>(result + R_CHANGED, load<f64>(result + R_CHANGED) + changed);
 }

@@ -19,7 +19,7 @@ export class JsLloyd implements LloydSession {
   private readonly assigned: Int32Array;
   private readonly lower: Float64Array | undefined;
   private previous: Float32Array | undefined;
-  private readonly history = new LabelHistory();
+  private steps = 0;
 
   constructor(
     private readonly x: Matrix,
@@ -38,6 +38,7 @@ export class JsLloyd implements LloydSession {
     const pruning = lower && this.previous ? pruningBounds(this.previous, centroids, k, d) : undefined;
     let inertia = 0;
     let evaluations = 0;
+    let changed = 0;
     for (const chunk of x.chunks) {
       const data = chunk.data;
       for (let r = 0; r < chunk.rows; r++) {
@@ -69,6 +70,7 @@ export class JsLloyd implements LloydSession {
             }
           }
           evaluations += k;
+          if (labels[i] !== best) changed++;
           labels[i] = best;
           nearest = first;
           if (lower) lower[i] = Math.sqrt(second) * (1 - BOUND_MARGIN);
@@ -82,40 +84,18 @@ export class JsLloyd implements LloydSession {
       }
     }
     if (lower) this.previous = Float32Array.from(centroids);
-    const totals: StepTotals = { inertia, changed: this.history.record(labels), distanceEvaluations: evaluations };
+    // The first step has no labels before it: every row counts as changed.
+    const totals: StepTotals = { inertia, changed: this.steps++ === 0 ? x.rows : changed, distanceEvaluations: evaluations };
     if (sums && counts) Object.assign(totals, { sums, counts });
-    return stepResult(options, totals, () => Int32Array.from(labels));
+    return stepResult(options, totals, () => labels.slice());
   }
 
   async labels(): Promise<Int32Array> {
-    return this.history.latest();
+    if (this.steps === 0) throw new Error('labels(): no step has run in this session');
+    return this.assigned.slice();
   }
 
   dispose(): void {}
-}
-
-/**
- * The labels of a session's last step, for backends whose labels are in host memory: how many
- * rows a step changed, and `labels()`. Shared with the wasm backend.
- */
-export class LabelHistory {
-  private last: Int32Array | undefined;
-
-  /** Rows of `labels` that differ from the last recorded ones (all of them the first time); keeps a copy. */
-  record(labels: Int32Array): number {
-    const previous = this.last;
-    this.last = Int32Array.from(labels);
-    if (!previous) return labels.length;
-    let changed = 0;
-    for (let i = 0; i < labels.length; i++) if (labels[i] !== previous[i]) changed++;
-    return changed;
-  }
-
-  /** A copy of the last recorded labels. */
-  latest(): Int32Array {
-    if (!this.last) throw new Error('labels(): no step has run in this session');
-    return Int32Array.from(this.last);
-  }
 }
 
 /**

@@ -38,7 +38,7 @@ export const LLOYD_BOUNDED = 2;
 export const LLOYD_INCREMENTAL = 4;
 
 /** Lloyd result block (float64 indices). */
-export const LR = { INERTIA: 0, EVALS: 1, REFINED: 2, KEPT: 3, SINK: 4, LENGTH: 5 } as const;
+export const LR = { INERTIA: 0, EVALS: 1, REFINED: 2, KEPT: 3, SINK: 4, CHANGED: 5, LENGTH: 6 } as const;
 
 export const DIST_MODE = { SQ: 0, EUCLID: 1, KNN: 2, SIL: 3 } as const;
 export const DOT_MODE = { DOT: 0, COSINE: 1, KNN_DOT: 2, KNN_COSINE: 3, LOGITS: 4 } as const;

@@ -1,5 +1,5 @@
 import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
-import { LabelHistory, pruningBounds } from '../js/lloyd.js';
+import { pruningBounds } from '../js/lloyd.js';
 import { LLOYD_ACCUMULATE, LLOYD_BOUNDED, LLOYD_INCREMENTAL, LP, LR, U32, type KernelCall } from './abi.js';
 import type { WasmContext } from './context.js';
 import { splitRange, type Shard } from './memory.js';
@@ -58,7 +58,7 @@ export class WasmLloyd implements LloydSession {
   private readonly pieces: PieceState[] = [];
   private previous: Float32Array | undefined;
   private disposed = false;
-  private readonly history = new LabelHistory();
+  private steps = 0;
   private readonly bounds: boolean;
   /** 'auto': whether the next step uses the bounds, and plain steps left before trying again. */
   private boundsPay = true;
@@ -230,12 +230,11 @@ export class WasmLloyd implements LloydSession {
     }
     await this.context.run(batches);
 
-    const labels = new Int32Array(x.rows);
-    for (const p of this.pieces) labels.set(p.piece.shard.i32(p.labels, p.piece.rows), p.piece.rowStart);
     let inertia = 0;
     let evaluations = 0;
     let refined = 0;
     let kept = 0;
+    let changed = 0;
     const sums = new Float64Array(k * d);
     const counts = new Float64Array(k);
     for (const state of this.shards.values()) {
@@ -245,6 +244,7 @@ export class WasmLloyd implements LloydSession {
         evaluations += result[LR.EVALS]!;
         refined += result[LR.REFINED]!;
         kept += result[LR.KEPT]!;
+        changed += result[LR.CHANGED]!;
         if (!options.accumulate) continue;
         const part = state.shard.f64(scratch.sums, k * dp);
         for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) sums[c * d + j]! += part[c * dp + j]!;
@@ -262,13 +262,23 @@ export class WasmLloyd implements LloydSession {
       }
     }
     if (this.bounds) this.previous = Float32Array.from(centroids);
-    const totals: StepTotals = { inertia, changed: this.history.record(labels), distanceEvaluations: evaluations };
+    // The first step has no labels before it: every row counts as changed.
+    const totals: StepTotals = { inertia, changed: this.steps++ === 0 ? x.rows : changed, distanceEvaluations: evaluations };
     if (options.accumulate) Object.assign(totals, { sums, counts });
-    return stepResult(options, totals, () => labels);
+    return stepResult(options, totals, () => this.collectLabels());
   }
 
   async labels(): Promise<Int32Array> {
-    return this.history.latest();
+    if (this.disposed) throw new Error('LloydSession used after dispose()');
+    if (this.steps === 0) throw new Error('labels(): no step has run in this session');
+    return this.collectLabels();
+  }
+
+  /** The labels as the last step left them in the shards. */
+  private collectLabels(): Int32Array {
+    const labels = new Int32Array(this.x.rows);
+    for (const p of this.pieces) labels.set(p.piece.shard.i32(p.labels, p.piece.rows), p.piece.rowStart);
+    return labels;
   }
 
   dispose(): void {
