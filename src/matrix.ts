@@ -101,11 +101,26 @@ export class Matrix {
     return out;
   }
 
-  /** A new matrix of the given rows, in the given order. */
+  /** A new matrix of the given rows, in the given order (finite if this one is known to be). */
   selectRows(indices: ArrayLike<number>): Matrix {
-    const builder = new MatrixBuilder(this.cols, this.columnNames);
-    for (let i = 0; i < indices.length; i++) builder.appendRows(this.row(indices[i]!));
-    return builder.build();
+    // Rows copied straight into chunk-sized arrays: mini-batch k-means draws a batch per step,
+    // and a builder append and a row view per row cost more than its assignment.
+    const d = this.cols;
+    const chunkRows = Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / d));
+    const chunks: MatrixChunk[] = [];
+    for (let rowStart = 0; rowStart < indices.length; rowStart += chunkRows) {
+      const rows = Math.min(chunkRows, indices.length - rowStart);
+      const data = new Float32Array(rows * d);
+      for (let i = 0; i < rows; i++) {
+        const row = indices[rowStart + i]!;
+        const chunk = this.chunkOf(row);
+        const offset = (row - chunk.rowStart) * d;
+        data.set(chunk.data.subarray(offset, offset + d), i * d);
+      }
+      chunks.push({ rowStart, rows, data });
+    }
+    if (chunks.length === 0) throw inputError('no rows');
+    return new Matrix(indices.length, d, chunks, this.columnNames, this.finiteChecked);
   }
 
   /**

@@ -361,7 +361,11 @@ export async function miniBatchKMeansInMemory(backend: Backend, x: Matrix, optio
     options.onProgress?.({ stage, step, epoch: 0, ewaInertia: ewa, fraction });
 
   report('init', 0, null, 0);
-  const draw = (count: number) => Int32Array.from({ length: count }, () => rng.nextInt(n));
+  const draw = (count: number) => {
+    const rows = new Int32Array(count);
+    for (let i = 0; i < count; i++) rows[i] = rng.nextInt(n);
+    return rows;
+  };
   const validation = x.selectRows(draw(initSize));
   const samples: Matrix[] = [];
   if (!(o.init instanceof Matrix)) {

@@ -51,10 +51,13 @@ export class WasmMatrix implements DeviceMatrix {
   get mu(): Float32Array {
     if (!this.center) {
       const sample = Math.min(this.rows, 4096);
-      const mean = new Float64Array(this.cols);
+      const d = this.cols;
+      const mean = new Float64Array(d);
       for (let s = 0; s < sample; s++) {
-        const row = this.host.row(Math.floor((s * this.rows) / sample));
-        for (let j = 0; j < this.cols; j++) mean[j]! += row[j]!;
+        const i = Math.floor((s * this.rows) / sample);
+        const chunk = this.host.chunkOf(i);
+        const offset = (i - chunk.rowStart) * d;
+        for (let j = 0; j < d; j++) mean[j]! += chunk.data[offset + j]!;
       }
       this.center = new Float32Array(this.dp);
       for (let j = 0; j < this.cols; j++) this.center[j] = mean[j]! / sample;
