@@ -31,6 +31,15 @@ export async function writeTable(
   await writeAtomically(path, (out) => write(out, schema, checkSchemas(path, schema, batches)));
 }
 
+/** Writes `text` to `path`, atomically as writeTable does (the sweep's JSON report). */
+export async function writeTextFile(path: string, text: string): Promise<void> {
+  await writeAtomically(path, (out) =>
+    out.handle.writeFile(text).catch((err: unknown) => {
+      throw fsError(path, err, 'written');
+    }),
+  );
+}
+
 async function writeAtomically(path: string, write: (out: OutputFile) => Promise<void>): Promise<void> {
   // Hidden, unique, and in the target's directory so that the final rename stays on one file system.
   const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);

@@ -23,10 +23,16 @@ export async function expectChangedLabels(session: LloydSession, reference: Lloy
     expect(Array.from(await session.labels())).toEqual(Array.from(want.labels));
     changes.push(differing);
     previous = want.labels;
-    centroids = Float32Array.from(centroids, (v, i) => {
-      const c = Math.floor(i / d);
-      return want.counts![c]! > 0 ? want.sums![i]! / want.counts![c]! : v;
-    });
+    centroids = nextCentroids(want.sums!, want.counts!, centroids, d);
   }
   return changes;
+}
+
+/** Lloyd centroid update from sums and counts (an empty cluster keeps its centroid). */
+export function nextCentroids(sums: Float64Array, counts: Float64Array, previous: Float32Array, d: number): Float32Array {
+  const next = Float32Array.from(previous);
+  for (let c = 0; c < counts.length; c++) {
+    if (counts[c]! > 0) for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j]! / counts[c]!;
+  }
+  return next;
 }

@@ -62,11 +62,4 @@ export async function both(wasm: Backend, m: Matrix): Promise<[DeviceMatrix, Dev
   return [await wasm.upload(m), await js.upload(m)];
 }
 
-/** Lloyd centroid update from sums and counts (an empty cluster keeps its centroid). */
-export function nextCentroids(sums: Float64Array, counts: Float64Array, previous: Float32Array, d: number): Float32Array {
-  const next = Float32Array.from(previous);
-  for (let c = 0; c < counts.length; c++) {
-    if (counts[c]! > 0) for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j]! / counts[c]!;
-  }
-  return next;
-}
+export { nextCentroids } from '../helpers/lloyd.js';

@@ -3,7 +3,7 @@ import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
 import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
-import { KMEANS_OPTIONS } from './sweep.js';
+import { KMEANS_OPTIONS } from './kmeans.js';
 
 export const BISECT_USAGE = `clusterkit bisect <input> --k N [--strategy biggest-inertia|largest-cluster] [--init random|k-means++]
     [--n-init N] [--max-iter N] [--tol T] [--seed S] [--algorithm auto|lloyd|hamerly]

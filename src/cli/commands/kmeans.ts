@@ -1,6 +1,6 @@
 import { resolveKMeansOptions, type KMeansOptions } from '../../algorithms/kmeans.js';
 import { optionError } from '../../errors.js';
-import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
+import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption, type Parsed } from '../args.js';
 import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 
@@ -9,16 +9,33 @@ export const KMEANS_USAGE = `clusterkit kmeans <input> --k N [--columns a,b,c | 
     [--algorithm auto|lloyd|hamerly] [--backend auto|webgpu|wasm|js] [--threads N] [-o out.(csv|parquet|arrow)] [--json]
   k-means. The output keeps the input's columns and adds "cluster" (int32).`;
 
-const OPTIONS = {
-  ...COMMON_OPTIONS,
-  ...FEATURE_OPTIONS,
-  k: { type: 'string' },
+/** The k-means options, shared by the sweep, topdown and bisect commands. */
+export const KMEANS_OPTIONS = {
   seed: { type: 'string' },
   'n-init': { type: 'string' },
   'max-iter': { type: 'string' },
   tol: { type: 'string' },
   init: { type: 'string' },
   algorithm: { type: 'string' },
+} as const;
+
+/** The k-means options, parsed (the algorithm validates them before any work). */
+export function kmeansCliOptions(values: Parsed['values']) {
+  return {
+    init: choiceOption(values, 'init', ['k-means++', 'random'] as const),
+    algorithm: choiceOption(values, 'algorithm', ['auto', 'lloyd', 'hamerly'] as const),
+    nInit: integerOption(values, 'n-init'),
+    maxIter: integerOption(values, 'max-iter'),
+    tol: numberOption(values, 'tol'),
+    seed: integerOption(values, 'seed'),
+  };
+}
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...FEATURE_OPTIONS,
+  ...KMEANS_OPTIONS,
+  k: { type: 'string' },
   output: { type: 'string', short: 'o' },
 } as const;
 
@@ -28,19 +45,8 @@ export async function kmeans(argv: string[]): Promise<void> {
   if (k === undefined) throw optionError('--k', 'is required (the number of clusters)');
   const output = stringOption(values, 'output');
   checkOutputPath(output);
-  const init = choiceOption(values, 'init', ['k-means++', 'random'] as const);
-  const algorithm = choiceOption(values, 'algorithm', ['auto', 'lloyd', 'hamerly'] as const);
+  const options: KMeansOptions = { k, ...kmeansCliOptions(values) };
   const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-
-  const options: KMeansOptions = {
-    k,
-    init,
-    algorithm,
-    nInit: integerOption(values, 'n-init'),
-    maxIter: integerOption(values, 'max-iter'),
-    tol: numberOption(values, 'tol'),
-    seed: integerOption(values, 'seed'),
-  };
   resolveKMeansOptions(options, matrix.rows, matrix.cols); // bad options fail before any work
 
   const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>

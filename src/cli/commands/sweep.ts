@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import type { SweepOptions } from '../../algorithms/sweep.js';
-import { fileError, optionError } from '../../errors.js';
-import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption, type Parsed } from '../args.js';
+import { optionError } from '../../errors.js';
+import { writeTextFile } from '../../io/index.js';
+import { COMMON_OPTIONS, integerOption, parse, stringOption, type Parsed } from '../args.js';
 import { FEATURE_OPTIONS, readFeatures, runOnEngine } from '../features.js';
+import { kmeansCliOptions, KMEANS_OPTIONS } from './kmeans.js';
 import { emit } from '../output.js';
 
 export const SWEEP_USAGE = `clusterkit sweep <input> --k 2..10 [--columns a,b,c | --embedding col] [--exclude a,b]
@@ -16,16 +16,6 @@ export const SWEEP_USAGE = `clusterkit sweep <input> --k 2..10 [--columns a,b,c 
   table, or with --json one object that also holds the clustergram data (each cluster's mean on
   the first principal component, sizes, and rows moving between consecutive k). -o writes that
   JSON object to a file.`;
-
-/** The k-means options sweep, topdown and bisect share with the kmeans command. */
-export const KMEANS_OPTIONS = {
-  seed: { type: 'string' },
-  'n-init': { type: 'string' },
-  'max-iter': { type: 'string' },
-  tol: { type: 'string' },
-  init: { type: 'string' },
-  algorithm: { type: 'string' },
-} as const;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -62,34 +52,11 @@ export function kRangeOption(values: Parsed['values'], name: string, min = 2): n
   return [...new Set(ks)].sort((a, b) => a - b);
 }
 
-/** The shared k-means options, parsed (validated by the algorithm before any work). */
-export function kmeansCliOptions(values: Parsed['values']) {
-  return {
-    init: choiceOption(values, 'init', ['k-means++', 'random'] as const),
-    algorithm: choiceOption(values, 'algorithm', ['auto', 'lloyd', 'hamerly'] as const),
-    nInit: integerOption(values, 'n-init'),
-    maxIter: integerOption(values, 'max-iter'),
-    tol: numberOption(values, 'tol'),
-    seed: integerOption(values, 'seed'),
-  };
-}
 
 /** Fails unless every k leaves at least one row more than clusters (the scores need k ≤ n − 1). */
 export function checkKsFit(option: string, ks: readonly number[], rows: number): void {
   const largest = ks[ks.length - 1]!;
   if (largest > rows - 1) throw optionError(option, `k = ${largest} is too large for ${rows} rows (at most n − 1 = ${rows - 1})`);
-}
-
-/** Writes text to `path` atomically (a temporary file beside it, renamed when complete). */
-export async function writeTextAtomically(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, text, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw fileError(path, `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
-  }
 }
 
 export async function sweep(argv: string[]): Promise<void> {
@@ -145,7 +112,7 @@ export async function sweep(argv: string[]): Promise<void> {
     columns,
     ...(output ? { output } : {}),
   };
-  if (output) await writeTextAtomically(output, JSON.stringify(result) + '\n');
+  if (output) await writeTextFile(output, JSON.stringify(result) + '\n');
   const mode = !withSilhouette ? 'skipped' : swept.silhouetteSample === null ? 'exact' : `on ${swept.silhouetteSample} sampled rows`;
   emit(values.json, result, () => sweepTable(result, backend, mode));
 }

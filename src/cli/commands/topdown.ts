@@ -5,7 +5,8 @@ import { appendColumns, dropColumns, schemaWith, writeTable } from '../../io/ind
 import { choiceOption, COMMON_OPTIONS, integerOption, parse, stringOption } from '../args.js';
 import { checkOutputPath, FEATURE_OPTIONS, readFeatures, noteReplaced, runOnEngine } from '../features.js';
 import { emit } from '../output.js';
-import { checkKsFit, kmeansCliOptions, KMEANS_OPTIONS, kRangeOption } from './sweep.js';
+import { kmeansCliOptions, KMEANS_OPTIONS } from './kmeans.js';
+import { checkKsFit, kRangeOption } from './sweep.js';
 
 export const TOPDOWN_USAGE = `clusterkit topdown <input> --k N --sub-k 2..6 [--criterion silhouette|calinski-harabasz|davies-bouldin]
     [--sample-size N] [--columns a,b,c | --embedding col] [--exclude a,b] [--scale none|standard]
