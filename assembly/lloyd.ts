@@ -27,7 +27,7 @@ const LP_LABELS = 32; // u32: int32 per row
 const LP_LOWER = 36; // u32: float64 per row (Hamerly lower bounds), 0 when none
 const LP_HALFGAP = 40; // u32: k float64
 const LP_FASTEST = 44; // i32
-const LP_FLAGS = 48; // i32: 1 accumulate, 2 bounded step, 4 incremental (sums updated by changes)
+const LP_FLAGS = 48; // i32: 1 accumulate, 2 bounded step, 4 incremental (sums updated by changes), 8 listed rows
 const LP_ESCALE = 56; // f64: score error E = ESCALE · (‖x'‖ + B)²
 const LP_B = 64; // f64: ≥ max ‖c − μ‖
 const LP_FIRSTMOVE = 72; // f64
@@ -78,6 +78,8 @@ function exactSearch(x: usize, cent: usize, k: i32, d: i32, dp: i32): void {
  * One assignment step over rows [r0, r1) of a piece. `sums` (k × dp float64), `counts`
  * (k float64) and `result` (4 float64) are added to (the host zeroes them). `rowsBuf` is
  * scratch for 4 centred rows plus 64 bytes; `list` is scratch for r1 − r0 int32.
+ * Listed steps (a mini-batch) instead assign the rows list[r0], …, list[r1 − 1] (int32 rows
+ * of the piece, repeats allowed) and leave the labels alone.
  */
 export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize, result: usize, rowsBuf: usize, list: usize): void {
   const x = <usize>load<u32>(p, LP_X);
@@ -102,6 +104,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
   const accumulate = (flags & 1) != 0;
   const bounded = (flags & 2) != 0;
   const incremental = (flags & 4) != 0;
+  const listed = (flags & 8) != 0;
   const rs = <usize>dp << 2;
   const srs = <usize>dp << 3; // bytes of one float64 sums row
 
@@ -115,6 +118,9 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
   // below both its lower bound and half its centroid's gap to the nearest other centroid keeps
   // its label; the others get a full search (gathered into `list`).
   let total = r1 - r0;
+  // The rows searched in full: r0, r0 + 1, … or, from a list, rowList[0], rowList[1], …
+  const fromList = bounded || listed;
+  const rowList = listed ? list + (<usize>r0 << 2) : list;
   if (bounded) {
     let n = 0;
     for (let i = r0; i < r1; i++) {
@@ -143,7 +149,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
     const m = min(4, total - b);
     // Centred copies of the rows, and their squared norms.
     for (let r = 0; r < m; r++) {
-      const i = bounded ? load<i32>(list + (<usize>(b + r) << 2)) : r0 + b + r;
+      const i = fromList ? load<i32>(rowList + (<usize>(b + r) << 2)) : r0 + b + r;
       const src = x + <usize>i * rs;
       let dst = rowsBuf + (<usize>r << 4);
       let acc = f32x4.splat(0);
@@ -164,7 +170,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
     // memory while this block computes (WebAssembly has no prefetch instruction).
     let pf: usize = 0;
     let pfEnd: usize = 0;
-    if (!bounded && b + 4 < total) {
+    if (!fromList && b + 4 < total) {
       pf = x + <usize>(r0 + b + 4) * rs;
       pfEnd = pf + <usize>min(4, total - b - 4) * rs;
     }
@@ -217,7 +223,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
     v128.store(tmp, best, 32);
 
     for (let r = 0; r < m; r++) {
-      const i = bounded ? load<i32>(list + (<usize>(b + r) << 2)) : r0 + b + r;
+      const i = fromList ? load<i32>(rowList + (<usize>(b + r) << 2)) : r0 + b + r;
       const xi = x + <usize>i * rs;
       const f = <f64>load<f32>(tmp + (<usize>r << 2));
       const sec = <f64>load<f32>(tmp + 16 + (<usize>r << 2));
@@ -227,7 +233,6 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
       let label: i32;
       let dist: f64;
       let low: f64 = 0;
-      const previous = load<i32>(labels + (<usize>i << 2));
       if (!(sec - f > 2 * e)) {
         // Too close to call in float32 (or overflowed): search exactly as the reference.
         exactSearch(xi, cent, k, d, dp);
@@ -255,11 +260,15 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
           low = lb > 0 ? Math.sqrt(lb) * (1 - MARGIN) : 0;
         }
       }
-      store<i32>(labels + (<usize>i << 2), label);
-      if (label != previous) changed += 1;
       if (lower) store<f64>(lower + (<usize>i << 3), low);
       inertia += dist;
-      if (incremental && label != previous) {
+      evals += <f64>k;
+      if (listed) continue;
+      const previous = load<i32>(labels + (<usize>i << 2));
+      store<i32>(labels + (<usize>i << 2), label);
+      if (label == previous) continue;
+      changed += 1;
+      if (incremental) {
         // The row moves between clusters: its values and count follow it.
         subRowF64(sums + <usize>previous * srs, xi, dp);
         addRowF64(sums + <usize>label * srs, xi, dp);
@@ -268,7 +277,6 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
         const cn = counts + (<usize>label << 3);
         store<f64>(cn, load<f64>(cn) + 1);
       }
-      evals += <f64>k;
     }
   }
 

@@ -103,8 +103,9 @@ export class Matrix {
 
   /** A new matrix of the given rows, in the given order (finite if this one is known to be). */
   selectRows(indices: ArrayLike<number>): Matrix {
-    // Rows copied straight into chunk-sized arrays: mini-batch k-means draws a batch per step,
-    // and a builder append and a row view per row cost more than its assignment.
+    // Rows copied straight into chunk-sized arrays, element by element: mini-batch k-means
+    // draws a batch per step, and a builder append or a subarray view per row (an allocation)
+    // cost more than its assignment.
     const d = this.cols;
     const chunkRows = Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / d));
     const chunks: MatrixChunk[] = [];
@@ -114,8 +115,10 @@ export class Matrix {
       for (let i = 0; i < rows; i++) {
         const row = indices[rowStart + i]!;
         const chunk = this.chunkOf(row);
+        const source = chunk.data;
         const offset = (row - chunk.rowStart) * d;
-        data.set(chunk.data.subarray(offset, offset + d), i * d);
+        const to = i * d;
+        for (let j = 0; j < d; j++) data[to + j] = source[offset + j]!;
       }
       chunks.push({ rowStart, rows, data });
     }

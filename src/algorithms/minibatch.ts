@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import type { Backend, StepOptions, StepResult } from '../backends/backend.js';
+import type { Backend, LloydSession, RowStepTotals } from '../backends/backend.js';
 import { ClusterkitError, inputError, optionError } from '../errors.js';
 import { toMatrix, type DataInput } from '../input.js';
 import type { ColumnSelection } from '../io/to-matrix.js';
@@ -16,7 +16,8 @@ import { requireChoice, requireInteger, requireNumber } from './validate.js';
  *   sample of `initSize` rows, the one with the lowest inertia on a separate validation sample
  *   kept;
  * - each step assigns a mini-batch to the nearest centres through the backend's Lloyd session
- *   (the batch is uploaded, one fused assignment + sums step, then freed) and moves every centre
+ *   (in memory: one session over the resident data, a step over the drawn rows; streamed: the
+ *   batch is uploaded, one fused assignment + sums step, then freed) and moves every centre
  *   to the weighted mean of its old position (weight: the rows it has absorbed so far) and its
  *   new rows, i.e. a per-centre learning rate of 1 / count;
  * - centres whose count falls below `reassignmentRatio` × the largest count are moved to random
@@ -179,7 +180,6 @@ class MiniBatchState {
   private sinceReassign = 0;
 
   constructor(
-    private readonly backend: Backend,
     private readonly o: Resolved,
     initial: Float64Array,
     private readonly d: number,
@@ -217,14 +217,14 @@ class MiniBatchState {
   }
 
   /** One mini-batch step; returns true when the run should stop. */
-  async step(batch: Matrix): Promise<boolean> {
+  async step(batch: MiniBatch): Promise<boolean> {
     const { k } = this.o;
     const d = this.d;
     const reassign = this.dueForReassignment();
-    const assigned = await assign(this.backend, batch, Float32Array.from(this.centers), { accumulate: true, labels: false });
+    const assigned = await batch.assign(Float32Array.from(this.centers));
     const old = this.o.tol > 0 ? Float64Array.from(this.centers) : undefined;
-    const sums = assigned.sums!;
-    const batchCounts = assigned.counts!;
+    const sums = assigned.sums;
+    const batchCounts = assigned.counts;
     for (let c = 0; c < k; c++) {
       const added = batchCounts[c]!;
       if (added === 0) continue;
@@ -250,7 +250,7 @@ class MiniBatchState {
     return false;
   }
 
-  private reassignLowCounts(batch: Matrix): void {
+  private reassignLowCounts(batch: MiniBatch): void {
     const { k, reassignmentRatio } = this.o;
     const d = this.d;
     let largest = 0;
@@ -296,13 +296,25 @@ class MiniBatchState {
   }
 }
 
-/** Nearest of `centers` for every row of `x` through the backend's fused assignment. */
-async function assign<O extends StepOptions>(backend: Backend, x: Matrix, centers: Float32Array, options: O): Promise<StepResult<O>> {
+/** The rows of one step: their count, their assignment (sums and counts), and each row. */
+interface MiniBatch {
+  rows: number;
+  assign(centers: Float32Array): Promise<RowStepTotals>;
+  row(i: number): Float32Array;
+}
+
+/** Rows `rows` of the session's matrix `x` as a mini-batch, assigned where they lie. */
+function listedBatch(session: LloydSession, x: Matrix, rows: Int32Array): MiniBatch {
+  return { rows: rows.length, assign: (centers) => session.stepRows(centers, rows), row: (i) => x.row(rows[i]!) };
+}
+
+/** Runs `use` with a Lloyd session (no bounds) over `x` uploaded to the backend; frees both after. */
+async function withSession<T>(backend: Backend, x: Matrix, k: number, use: (session: LloydSession) => Promise<T>): Promise<T> {
   const resident = await backend.upload(x);
   try {
-    const session = await backend.startLloyd(resident, centers.length / x.cols, { bounds: false });
+    const session = await backend.startLloyd(resident, k, { bounds: false });
     try {
-      return await session.step(centers, options);
+      return await use(session);
     } finally {
       session.dispose();
     }
@@ -313,8 +325,10 @@ async function assign<O extends StepOptions>(backend: Backend, x: Matrix, center
 
 /** Labels and inertia of `x` against fixed centroids (k × d, row-major). */
 export async function assignToCentroids(backend: Backend, x: Matrix, centroids: Float32Array): Promise<{ labels: Int32Array; inertia: number }> {
-  const { labels, inertia } = await assign(backend, x, centroids, { accumulate: false });
-  return { labels, inertia };
+  return withSession(backend, x, centroids.length / x.cols, async (session) => {
+    const { labels, inertia } = await session.step(centroids, { accumulate: false });
+    return { labels, inertia };
+  });
 }
 
 /** Picks the initial centres: nInit candidates, each from its own sample, the lowest validation inertia. */
@@ -374,17 +388,20 @@ export async function miniBatchKMeansInMemory(backend: Backend, x: Matrix, optio
   const initial = await chooseInit(backend, o, samples, validation, d, rng);
 
   const tolerance = o.tol > 0 ? o.tol * meanColumnVariance(x) : 0;
-  const state = new MiniBatchState(backend, o, initial, d, n, batchSize, tolerance, rng);
+  const state = new MiniBatchState(o, initial, d, n, batchSize, tolerance, rng);
   const steps = Math.floor((o.maxIter * n) / batchSize);
-  for (let i = 0; i < steps; i++) {
-    if (await state.step(x.selectRows(draw(batchSize)))) break;
-    if (i % 16 === 0) report('train', state.steps, state.ewaInertia, 0.05 + (0.9 * i) / steps);
-  }
-  report('label', state.steps, state.ewaInertia, 0.95);
-  const centroids = state.centroids();
-  const assigned = o.computeLabels ? await assignToCentroids(backend, x, centroids.toFloat32Array()) : undefined;
-  report('label', state.steps, state.ewaInertia, 1);
-  return state.result(centroids, Math.ceil((state.steps * batchSize) / n), false, assigned);
+  // The data goes to the backend once; each step assigns the drawn rows where they lie.
+  return withSession(backend, x, o.k, async (session) => {
+    for (let i = 0; i < steps; i++) {
+      if (await state.step(listedBatch(session, x, draw(batchSize)))) break;
+      if (i % 16 === 0) report('train', state.steps, state.ewaInertia, 0.05 + (0.9 * i) / steps);
+    }
+    report('label', state.steps, state.ewaInertia, 0.95);
+    const centroids = state.centroids();
+    const assigned = o.computeLabels ? await session.step(centroids.toFloat32Array(), { accumulate: false }) : undefined;
+    report('label', state.steps, state.ewaInertia, 1);
+    return state.result(centroids, Math.ceil((state.steps * batchSize) / n), false, assigned);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,8 +425,11 @@ export async function miniBatchKMeansStreamed(backend: Backend, passes: MatrixPa
     chunk.assertFinite();
     moments.add(chunk);
     for (let i = 0; i < chunk.rows; i++) {
-      const row = chunk.row(i);
-      for (const reservoir of reservoirs) reservoir.offer(row, rng);
+      let row: Float32Array | undefined; // made only for a reservoir that keeps it
+      for (const reservoir of reservoirs) {
+        const slot = reservoir.slotFor(d, rng);
+        if (slot >= 0) reservoir.keep(slot, (row ??= chunk.row(i)));
+      }
     }
   }
   const n = moments.rows;
@@ -422,16 +442,24 @@ export async function miniBatchKMeansStreamed(backend: Backend, passes: MatrixPa
   report('init', 0, 0, null, 0.02);
   const initial = await chooseInit(backend, o, samples, validation!, d, rng);
   const tolerance = o.tol > 0 ? o.tol * moments.meanVariance() : 0;
-  const state = new MiniBatchState(backend, o, initial, d, n, batchSize, tolerance, rng);
+  const state = new MiniBatchState(o, initial, d, n, batchSize, tolerance, rng);
 
+  // Each fill of the shuffle buffer goes to the backend once; its batches are steps over its rows.
+  const stepThrough = (block: ShuffledBlock) =>
+    withSession(backend, block.rows, o.k, async (session) => {
+      for (let start = 0; start < block.order.length; start += batchSize) {
+        if (await state.step(listedBatch(session, block.rows, block.order.subarray(start, start + batchSize)))) return true;
+      }
+      return false;
+    });
   let epoch = 0;
   const bufferRows = Math.max(batchSize, o.shuffleBuffer);
   train: for (; epoch < o.maxIter; epoch++) {
     const buffer = new ShuffleBuffer(bufferRows, d, rng);
     let seen = 0;
     for await (const chunk of passes()) {
-      for (const batch of buffer.push(chunk, batchSize)) {
-        if (await state.step(batch)) {
+      for (const block of buffer.push(chunk, batchSize)) {
+        if (await stepThrough(block)) {
           epoch += 1;
           break train;
         }
@@ -439,8 +467,8 @@ export async function miniBatchKMeansStreamed(backend: Backend, passes: MatrixPa
       seen += chunk.rows;
       report('train', state.steps, epoch + 1, state.ewaInertia, 0.05 + (0.9 * (epoch + seen / n)) / o.maxIter);
     }
-    for (const batch of buffer.drain(batchSize)) {
-      if (await state.step(batch)) {
+    for (const block of buffer.drain(batchSize)) {
+      if (await stepThrough(block)) {
         epoch += 1;
         break train;
       }
@@ -477,8 +505,8 @@ class Reservoir {
 
   constructor(private readonly capacity: number) {}
 
-  offer(row: Float32Array, rng: Rng): void {
-    const d = row.length;
+  /** The next row of the stream (d values) is offered: the slot it goes to, or -1 when it is not kept. */
+  slotFor(d: number, rng: Rng): number {
     if (this.data.length === 0) this.data = new Float32Array(Math.min(this.capacity, 1024) * d);
     let slot = -1;
     if (this.filled < this.capacity) {
@@ -493,7 +521,11 @@ class Reservoir {
       if (j < this.capacity) slot = j;
     }
     this.seen += 1;
-    if (slot >= 0) this.data.set(row, slot * d);
+    return slot;
+  }
+
+  keep(slot: number, row: Float32Array): void {
+    this.data.set(row, slot * row.length);
   }
 
   /** The first `rows` rows kept (the whole reservoir when it holds fewer). */
@@ -516,10 +548,14 @@ class ColumnMoments {
       this.m2 = new Float64Array(d);
     }
     const batchMean = new Float64Array(d);
-    for (const chunk of x.chunks) for (let i = 0; i < chunk.data.length; i++) batchMean[i % d]! += chunk.data[i]!;
+    for (const { data, rows } of x.chunks) {
+      for (let r = 0; r < rows; r++) for (let j = 0, o = r * d; j < d; j++) batchMean[j]! += data[o + j]!;
+    }
     for (let j = 0; j < d; j++) batchMean[j]! /= x.rows;
     const batchM2 = new Float64Array(d);
-    for (const chunk of x.chunks) for (let i = 0; i < chunk.data.length; i++) batchM2[i % d]! += (chunk.data[i]! - batchMean[i % d]!) ** 2;
+    for (const { data, rows } of x.chunks) {
+      for (let r = 0; r < rows; r++) for (let j = 0, o = r * d; j < d; j++) batchM2[j]! += (data[o + j]! - batchMean[j]!) ** 2;
+    }
     const total = this.rows + x.rows;
     for (let j = 0; j < d; j++) {
       const delta = batchMean[j]! - this.mean[j]!;
@@ -546,7 +582,13 @@ class ColumnMoments {
   }
 }
 
-/** Rows collected up to `capacity`, shuffled, and handed out as mini-batches. */
+/** A fill of the shuffle buffer: its rows, and the order to take them in (batch after batch). */
+interface ShuffledBlock {
+  rows: Matrix;
+  order: Int32Array;
+}
+
+/** Rows collected up to `capacity`, and handed out in a random order. */
 class ShuffleBuffer {
   private readonly data: Float32Array;
   private filled = 0;
@@ -559,8 +601,8 @@ class ShuffleBuffer {
     this.data = new Float32Array(capacity * d);
   }
 
-  /** Adds a chunk's rows; yields full batches whenever the buffer fills up. */
-  *push(chunk: Matrix, batchSize: number): Generator<Matrix> {
+  /** Adds a chunk's rows; whenever the buffer fills up, yields its rows to take as whole batches. */
+  *push(chunk: Matrix, batchSize: number): Generator<ShuffledBlock> {
     if (chunk.cols !== this.d) throw inputError(`a batch of the stream has ${chunk.cols} columns, the first had ${this.d}`);
     for (const part of chunk.chunks) {
       let offset = 0;
@@ -574,32 +616,30 @@ class ShuffleBuffer {
     }
   }
 
-  /** Everything left, the last batch possibly short. */
-  *drain(batchSize: number): Generator<Matrix> {
+  /** Everything left (the last batch possibly short). */
+  *drain(batchSize: number): Generator<ShuffledBlock> {
     yield* this.emit(batchSize, true);
   }
 
-  private *emit(batchSize: number, all: boolean): Generator<Matrix> {
+  private *emit(batchSize: number, all: boolean): Generator<ShuffledBlock> {
     const d = this.d;
     const rows = this.filled;
-    // Fisher–Yates over the buffered rows.
-    const row = new Float32Array(d);
+    // Fisher–Yates over the buffered rows' indices (the rows stay where they are).
+    const order = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) order[i] = i;
     for (let i = rows - 1; i > 0; i--) {
       const j = this.rng.nextInt(i + 1);
-      if (j === i) continue;
-      row.set(this.data.subarray(i * d, (i + 1) * d));
-      this.data.copyWithin(i * d, j * d, (j + 1) * d);
-      this.data.set(row, j * d);
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
     }
-    let start = 0;
-    while (rows - start >= batchSize || (all && start < rows)) {
-      const count = Math.min(batchSize, rows - start);
-      yield Matrix.from(this.data.slice(start * d, (start + count) * d), count, d);
-      start += count;
-    }
-    // Keep the remainder (less than a batch) for the next fill.
-    this.data.copyWithin(0, start * d, rows * d);
-    this.filled = rows - start;
+    const used = all ? rows : rows - (rows % batchSize);
+    if (used > 0) yield { rows: Matrix.from(this.data.slice(0, rows * d), rows, d), order: order.subarray(0, used) };
+    // Keep the remainder (less than a batch), in its shuffled order, for the next fill.
+    const rest = new Float32Array((rows - used) * d);
+    for (let i = used; i < rows; i++) rest.set(this.data.subarray(order[i]! * d, (order[i]! + 1) * d), (i - used) * d);
+    this.data.set(rest);
+    this.filled = rows - used;
   }
 }
 

@@ -65,6 +65,17 @@ export interface AssignResult extends StepTotals {
   labels: Int32Array;
 }
 
+/** What a step over listed rows returns (`LloydSession.stepRows`). */
+export type RowStepTotals = Required<Pick<StepTotals, 'inertia' | 'sums' | 'counts' | 'distanceEvaluations'>>;
+
+/** Throws a RangeError naming the first entry of `rows` that is not a row of an n-row matrix. */
+export function checkRows(rows: Int32Array, n: number): void {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (!(row >= 0 && row < n)) throw new RangeError(`stepRows: rows[${i}] = ${row} is not a row of the ${n}-row matrix`);
+  }
+}
+
 /** A step's result: with `labels` only when the options cannot have said `labels: false`. */
 export type StepResult<O extends StepOptions> = O extends { labels: infer L } ? ([L] extends [true | undefined] ? AssignResult : StepTotals) : AssignResult;
 
@@ -83,6 +94,12 @@ export interface LloydSession {
    * and optionally the Lloyd sums — without materialising the N×K distance matrix.
    */
   step<O extends StepOptions>(centroids: Float32Array, options: O): Promise<StepResult<O>>;
+  /**
+   * A mini-batch step on the resident rows listed in `rows` (a row listed twice counts twice):
+   * inertia, sums and counts over those rows only. The session's labels are left as they were.
+   * Only in a session started with `bounds: false` (the bounds cover every row).
+   */
+  stepRows(centroids: Float32Array, rows: Int32Array): Promise<RowStepTotals>;
   /** The labels of the last step (a fresh array). */
   labels(): Promise<Int32Array>;
   dispose(): void;

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import type { LloydSession } from '../../src/backends/backend.js';
+import { JsBackend } from '../../src/backends/js/index.js';
+import type { Matrix } from '../../src/matrix.js';
 
 /**
  * Runs Lloyd updates on `session` and on the JS `reference` from the same centroids, asking
@@ -35,4 +37,28 @@ export function nextCentroids(sums: Float64Array, counts: Float64Array, previous
     if (counts[c]! > 0) for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j]! / counts[c]!;
   }
   return next;
+}
+
+/**
+ * A mini-batch step (`stepRows`) on `session` over rows of `x` — repeats, rows from every end
+ * of the matrix — against the JS reference's full step over the same rows copied into a matrix
+ * of their own, and checks that the session's labels are left as the last full step set them.
+ */
+export async function expectRowSteps(session: LloydSession, x: Matrix, centroids: Float32Array, k: number): Promise<void> {
+  const n = x.rows;
+  await session.step(centroids, { accumulate: false, labels: false });
+  const labels = await session.labels();
+  const lists = [Int32Array.of(0), Int32Array.from({ length: 37 }, (_, i) => (i * 7919) % n), Int32Array.of(n - 1, 0, n - 1, n >> 1, n - 1)];
+  for (const rows of lists) {
+    const got = await session.stepRows(centroids, rows);
+    const reference = await new JsBackend().startLloyd(await new JsBackend().upload(x.selectRows(rows)), k, { bounds: false });
+    const want = await reference.step(centroids, { accumulate: true });
+    expect(Array.from(got.counts)).toEqual(Array.from(want.counts!));
+    // Float64 sums (df32 on the GPU) in another order; the inertia from float32 distances.
+    got.sums.forEach((sum, i) => expect(Math.abs(sum - want.sums![i]!)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(want.sums![i]!))));
+    expect(Math.abs(got.inertia - want.inertia)).toBeLessThanOrEqual(1e-6 * want.inertia);
+    expect(got.distanceEvaluations).toBe(rows.length * k);
+  }
+  expect(Array.from(await session.labels())).toEqual(Array.from(labels));
+  await expect(session.stepRows(centroids, Int32Array.of(0, n))).rejects.toThrow(`rows[1] = ${n} is not a row of the ${n}-row matrix`);
 }

@@ -8,7 +8,8 @@ import { fitKMeans } from '../../src/algorithms/kmeans.js';
 import { knn, pairwiseDistances } from '../../src/algorithms/neighbors.js';
 import { silhouetteSamples } from '../../src/algorithms/silhouette.js';
 import { similarity } from '../../src/algorithms/similarity.js';
-import { blobs, both, js, maxRelative, mismatches, rechunk, wasmBackend } from './helpers.js';
+import { expectRowSteps } from '../helpers/lloyd.js';
+import { blobs, both, js, maxRelative, mismatches, rechunk, rowsOf, wasmBackend } from './helpers.js';
 
 const SHARD = 256 * 1024;
 
@@ -37,6 +38,14 @@ describe('wasm backend over several memories (256 KiB each)', () => {
       expect(p.iterations).toBe(q.iterations);
       expect(maxRelative([p.inertia], [q.inertia])).toBeLessThan(1e-6);
     }
+    xw.dispose();
+  });
+
+  it('mini-batch steps over rows in several shards', async () => {
+    const xw = await wasm.upload(x);
+    const session = await wasm.startLloyd(xw, 8, { bounds: false });
+    await expectRowSteps(session, x, rowsOf(x, [0, 700, 1400, 2100, 2800, 3500, 4200, 5999]), 8);
+    session.dispose();
     xw.dispose();
   });
 

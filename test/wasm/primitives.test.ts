@@ -1,6 +1,8 @@
 // Every primitive of the wasm backend against the JS reference, on random and fixture data,
-// with 1 and 2 worker threads, chunked host matrices, odd widths and row counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// with 1 and 2 worker threads, chunked host matrices, odd widths and row counts. One thread
+// keeps the default split (small calls run on the calling thread, larger ones on the worker);
+// two threads send every call to the workers.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Metric } from '../../src/backends/backend.js';
 import type { WasmBackend } from '../../src/backends/wasm/index.js';
 import type { WasmLloyd } from '../../src/backends/wasm/lloyd.js';
@@ -9,16 +11,16 @@ import { silhouetteSamples } from '../../src/algorithms/silhouette.js';
 import { Matrix } from '../../src/matrix.js';
 import { Rng } from '../../src/rng.js';
 import { DATASETS, dataset } from '../helpers/fixtures.js';
-import { expectChangedLabels } from '../helpers/lloyd.js';
+import { expectChangedLabels, expectRowSteps } from '../helpers/lloyd.js';
 import { blobs, both, js, maxRelative, mismatches, nextCentroids, rechunk, rowsOf, wasmBackend } from './helpers.js';
 
 const METRICS: Metric[] = ['sqeuclidean', 'euclidean', 'cosine', 'dot'];
 
-for (const threads of [1, 2]) {
-  describe(`wasm primitives match the JS reference (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+for (const [threads, inlineBelow] of [[1, undefined], [2, 0]] as const) {
+  describe(`wasm primitives match the JS reference (${threads} thread${threads > 1 ? 's' : ''}${inlineBelow === 0 ? ', every call on the workers' : ''})`, () => {
     let wasm: WasmBackend;
     beforeAll(async () => {
-      wasm = await wasmBackend({ threads });
+      wasm = await wasmBackend({ threads, inlineBelow });
     });
     afterAll(() => wasm?.dispose());
 
@@ -79,6 +81,19 @@ for (const threads of [1, 2]) {
         xw.dispose();
       });
     }
+
+    it('mini-batch steps over listed rows (stepRows), on the reference and here', async () => {
+      const x = rechunk(blobs(1001, 13, 5, 8, { offset: 100 }), 13 * 128);
+      const [xw, xj] = await both(wasm, x);
+      const centroids = rowsOf(x, [3, 300, 600, 900, 1000]);
+      for (const session of [await js.startLloyd(xj, 5, { bounds: false }), await wasm.startLloyd(xw, 5, { bounds: false })]) {
+        await expectRowSteps(session, x, centroids, 5);
+        session.dispose();
+      }
+      const bounded = await wasm.startLloyd(xw, 5, { bounds: true });
+      await expect(bounded.stepRows(centroids, Int32Array.of(1))).rejects.toThrow(/keeps bounds/);
+      xw.dispose();
+    });
 
     it('exact ties go to the lower centroid index, as in the reference', async () => {
       // Integer data and duplicated centroids: many rows are exactly equidistant.
@@ -273,6 +288,51 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+describe('small calls run on the calling thread, with the workers\' results bit for bit', () => {
+  let here: WasmBackend;
+  let workers: WasmBackend;
+  beforeAll(async () => {
+    [here, workers] = [await wasmBackend({ threads: 2, inlineBelow: Infinity }), await wasmBackend({ threads: 2, inlineBelow: 0 })];
+  });
+  afterAll(() => {
+    here?.dispose();
+    workers?.dispose();
+  });
+
+  /** Every primitive on one backend, its results as plain arrays, and how many tasks went to its workers. */
+  async function everything(wasm: WasmBackend): Promise<{ results: unknown[]; tasks: number }> {
+    const pool = (wasm as unknown as { context: { pool: { run(...args: unknown[]): unknown } } }).context.pool;
+    const run = vi.spyOn(pool, 'run');
+    const x = blobs(203, 11, 4, 40, { offset: 20 });
+    const texts = blobs(5, 11, 5, 41);
+    const [xw, tw] = [await wasm.upload(x), await wasm.upload(texts)];
+    const centroids = rowsOf(x, [0, 50, 100, 150]);
+    const results: unknown[] = [];
+    const session = await wasm.startLloyd(xw, 4, { bounds: false });
+    const step = await session.step(centroids, { accumulate: true });
+    results.push(step.labels, step.sums, step.counts, step.inertia, await session.stepRows(centroids, Int32Array.of(5, 5, 202, 17)));
+    session.dispose();
+    const seeding = await wasm.startSeeding(xw, 3);
+    results.push(seeding.potential, await seeding.trial(Int32Array.of(7, 90, 202)));
+    seeding.dispose();
+    for (const metric of METRICS) results.push(await wasm.distances(xw, xw, metric, 10, 60), await wasm.knn(xw, xw, 3, metric, 0, 203));
+    results.push(await wasm.innerProducts(xw, xw, 0, 203), await wasm.clusterDistanceSums(xw, step.labels, 4, 0, 203));
+    results.push(await wasm.similarity(xw, tw, 50, true, 0, 203));
+    xw.dispose();
+    tw.dispose();
+    const tasks = run.mock.calls.length;
+    run.mockRestore();
+    return { results: JSON.parse(JSON.stringify(results, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v))), tasks };
+  }
+
+  it('every primitive', async () => {
+    const [a, b] = [await everything(here), await everything(workers)];
+    expect(a.tasks).toBe(0);
+    expect(b.tasks).toBeGreaterThan(10); // at least one task per primitive
+    expect(a.results).toEqual(b.results);
+  });
+});
 
 describe('the plain-SIMD build (no relaxed SIMD) matches the reference too', () => {
   let wasm: WasmBackend;

@@ -4,7 +4,7 @@ import { JsBackend } from '../../src/backends/js/index.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import type { Matrix } from '../../src/matrix.js';
 import { Rng } from '../../src/rng.js';
-import { expectChangedLabels } from '../helpers/lloyd.js';
+import { expectChangedLabels, expectRowSteps } from '../helpers/lloyd.js';
 import { blobs, describeGpu, maxAbsolute, maxRelative, openGpu, randomMatrix } from './gpu.js';
 
 // Tiny shapes: SwiftShader runs these kernels on the CPU, about 1000× slower than a GPU.
@@ -73,6 +73,14 @@ describeGpu('webgpu Lloyd step matches the JS reference', opened, (gpu) => {
   it('more clusters than the per-workgroup histogram holds (global atomics path)', async () => {
     const wide = randomMatrix(3, 1100, 2);
     await compareStep(gpu, wide, 1030, initialCentroids(wide, 1030), true, 'rows');
+  });
+
+  it('mini-batch steps over listed rows (stepRows)', async () => {
+    const gx = await gpu.upload(x);
+    const session = await gpu.startLloyd(gx, 5, { bounds: false });
+    await expectRowSteps(session, x, initialCentroids(x, 5), 5);
+    session.dispose();
+    gx.dispose();
   });
 
   it('data stays resident across steps: only centroids in, results out', async () => {

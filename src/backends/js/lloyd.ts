@@ -1,5 +1,5 @@
 import type { Matrix } from '../../matrix.js';
-import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
+import { checkRows, stepResult, type LloydSession, type RowStepTotals, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
 import { squaredDistance } from './kernels.js';
 
 /**
@@ -39,6 +39,7 @@ export class JsLloyd implements LloydSession {
     let inertia = 0;
     let evaluations = 0;
     let changed = 0;
+    const found = new Float64Array(2);
     for (const chunk of x.chunks) {
       const data = chunk.data;
       for (let r = 0; r < chunk.rows; r++) {
@@ -56,24 +57,12 @@ export class JsLloyd implements LloydSession {
           if (upper < Math.max(pruning.halfGap[label]!, lower[i]!) * (1 - BOUND_MARGIN)) nearest = distance;
         }
         if (nearest < 0) {
-          let best = 0;
-          let first = Infinity;
-          let second = Infinity;
-          for (let c = 0; c < k; c++) {
-            const distance = squaredDistance(data, offset, centroids, c * d, d);
-            if (distance < first) {
-              second = first;
-              first = distance;
-              best = c;
-            } else if (distance < second) {
-              second = distance;
-            }
-          }
+          const best = search(data, offset, centroids, k, d, found);
           evaluations += k;
           if (labels[i] !== best) changed++;
           labels[i] = best;
-          nearest = first;
-          if (lower) lower[i] = Math.sqrt(second) * (1 - BOUND_MARGIN);
+          nearest = found[0]!;
+          if (lower) lower[i] = Math.sqrt(found[1]!) * (1 - BOUND_MARGIN);
         }
         inertia += nearest;
         if (sums && counts) {
@@ -90,12 +79,55 @@ export class JsLloyd implements LloydSession {
     return stepResult(options, totals, () => labels.slice());
   }
 
+  async stepRows(centroids: Float32Array, rows: Int32Array): Promise<RowStepTotals> {
+    if (this.lower) throw new Error('stepRows: this session keeps bounds; start it with bounds: false');
+    const { x, k } = this;
+    checkRows(rows, x.rows);
+    const d = x.cols;
+    const sums = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    const found = new Float64Array(2);
+    let inertia = 0;
+    for (const i of rows) {
+      const chunk = x.chunkOf(i);
+      const offset = (i - chunk.rowStart) * d;
+      const best = search(chunk.data, offset, centroids, k, d, found);
+      inertia += found[0]!;
+      for (let j = 0; j < d; j++) sums[best * d + j]! += chunk.data[offset + j]!;
+      counts[best]! += 1;
+    }
+    return { inertia, sums, counts, distanceEvaluations: rows.length * k };
+  }
+
   async labels(): Promise<Int32Array> {
     if (this.steps === 0) throw new Error('labels(): no step has run in this session');
     return this.assigned.slice();
   }
 
   dispose(): void {}
+}
+
+/**
+ * The nearest of the k centroids to the row at `offset` of `data` (the lowest index wins a
+ * tie); `found` receives the squared distances to the nearest and the second nearest.
+ */
+function search(data: Float32Array, offset: number, centroids: Float32Array, k: number, d: number, found: Float64Array): number {
+  let best = 0;
+  let first = Infinity;
+  let second = Infinity;
+  for (let c = 0; c < k; c++) {
+    const distance = squaredDistance(data, offset, centroids, c * d, d);
+    if (distance < first) {
+      second = first;
+      first = distance;
+      best = c;
+    } else if (distance < second) {
+      second = distance;
+    }
+  }
+  found[0] = first;
+  found[1] = second;
+  return best;
 }
 
 /**

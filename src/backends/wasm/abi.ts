@@ -4,7 +4,7 @@
  */
 
 /** Bumped whenever the worker protocol or the kernels' ABI changes (a stale dist/ is refused). */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /** Bytes at the bottom of every shard memory left to the kernels' static data (one page). */
 export const RESERVED_BYTES = 65536;
@@ -36,6 +36,8 @@ export const LP = {
 export const LLOYD_ACCUMULATE = 1;
 export const LLOYD_BOUNDED = 2;
 export const LLOYD_INCREMENTAL = 4;
+/** Rows from a list (a mini-batch), labels left alone. */
+export const LLOYD_LISTED = 8;
 
 /** Lloyd result block (float64 indices). */
 export const LR = { INERTIA: 0, EVALS: 1, REFINED: 2, KEPT: 3, SINK: 4, CHANGED: 5, LENGTH: 6 } as const;
@@ -60,7 +62,6 @@ export type KernelName = 'lloydStep' | 'seedTrial' | 'distTile' | 'dotTile' | 'i
 export type ToWorker =
   | { op: 'init'; protocol: number; module: WebAssembly.Module }
   | { op: 'shard'; index: number; memory: WebAssembly.Memory }
-  | { op: 'drop'; index: number }
   | { op: 'run'; id: number; calls: KernelCall[] };
 
 /** Messages worker → host. */

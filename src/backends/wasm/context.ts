@@ -1,4 +1,5 @@
 import type { KernelCall } from './abi.js';
+import { kernelExports, kernelImports, runCalls, type Kernels } from './kernels.js';
 import { RESERVED_BYTES, Shard } from './memory.js';
 import type { ThreadPool } from './pool.js';
 
@@ -14,11 +15,16 @@ export interface Block {
  */
 export class WasmContext {
   readonly shards: Shard[] = [];
+  /** This thread's own instances of the kernels, per shard, made on first use (small calls). */
+  private readonly hostKernels = new Map<number, Kernels>();
 
   constructor(
     readonly pool: ThreadPool,
+    private readonly module: WebAssembly.Module,
     /** Bytes per shard memory (4 GiB − 64 KiB unless a test asks for less). */
     readonly shardLimit: number,
+    /** Calls of less work than this (multiply-adds) run on this thread (see run). */
+    readonly inlineBelow: number,
   ) {}
 
   get threads(): number {
@@ -55,9 +61,30 @@ export class WasmContext {
     return ptr;
   }
 
-  /** Runs per-worker batches of kernel calls. */
-  run(batches: KernelCall[][]): Promise<number[][]> {
-    return this.pool.run(batches);
+  /**
+   * Runs per-worker batches of kernel calls; `work` is about how many multiply-adds they make
+   * together. A worker round trip costs a few hundred microseconds (two messages and a thread
+   * waking up), more than a small call computes in (a mini-batch step, a k-means++ round on a
+   * sample): below `inlineBelow` the same batches run here, one after another, on this
+   * thread's own instances of the kernels over the same memories. The split into batches is
+   * the caller's either way, so the results are the same bit for bit.
+   */
+  async run(batches: KernelCall[][], work: number): Promise<number[][]> {
+    if (work >= this.inlineBelow) return this.pool.run(batches);
+    this.pool.assertUsable();
+    for (const calls of batches) for (const [shard] of calls) await this.kernelsFor(shard);
+    try {
+      return batches.map((calls) => runCalls(this.hostKernels, calls));
+    } catch (error) {
+      throw new Error(`wasm kernel failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async kernelsFor(index: number): Promise<void> {
+    if (this.hostKernels.has(index)) return;
+    // Asynchronous instantiation: browsers refuse a synchronous one of this size on the main thread.
+    const instance = await WebAssembly.instantiate(this.module, kernelImports(this.shards[index]!.memory));
+    this.hostKernels.set(index, kernelExports(instance));
   }
 
   private addShard(): Shard {

@@ -26,7 +26,15 @@ export interface WasmBackendOptions {
   maxShardBytes?: number;
   /** 'auto' (default): relaxed SIMD when the runtime has it; 'simd': never. */
   simd?: 'auto' | 'simd';
+  /**
+   * Kernel calls of fewer multiply-adds than this run on the calling thread rather than on the
+   * workers (default 2²⁰, well under a millisecond of work: less than a worker round trip
+   * costs); 0 sends every call to the workers.
+   */
+  inlineBelow?: number;
 }
+
+const INLINE_BELOW = 2 ** 20;
 
 /**
  * Smallest k at which 'auto' turns Hamerly's bounds on; the session then keeps using them only
@@ -134,6 +142,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     // A wrong option is the caller's error, not a reason to fall back to another backend.
     throw optionError('threads', `expected an integer from 1 to 256, got ${String(options.threads)}`);
   }
+  const inlineBelow = options.inlineBelow ?? INLINE_BELOW;
+  if (!(inlineBelow >= 0)) throw optionError('inlineBelow', `expected a number ≥ 0, got ${String(options.inlineBelow)}`);
   const shardBytes = Math.floor((options.maxShardBytes ?? MAX_SHARD_BYTES) / 65536) * 65536;
   if (!(shardBytes >= 4 * 65536 && shardBytes <= MAX_SHARD_BYTES)) {
     return { unavailable: `maxShardBytes must be from 256 KiB to ${MAX_SHARD_BYTES}` };
@@ -165,5 +175,5 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   } catch (error) {
     return { unavailable: `cannot start worker threads: ${(error as Error).message}` };
   }
-  return new WasmBackend(new WasmContext(pool, shardBytes), variant === 'relaxed');
+  return new WasmBackend(new WasmContext(pool, module, shardBytes, inlineBelow), variant === 'relaxed');
 }

@@ -65,7 +65,7 @@ async function pieceNorms(context: WasmContext, m: WasmMatrix, piece: Piece): Pr
   const batches: KernelCall[][] = splitRange(piece.rows, context.threads).map(([r0, r1]) =>
     r1 > r0 ? [[piece.shard.index, 'rowNorms', piece.ptr, r0, r1, m.cols, m.dp, ptr! + r0 * 8]] : [],
   );
-  await context.run(batches);
+  await context.run(batches, piece.rows * m.dp);
   return ptr;
 }
 
@@ -91,7 +91,7 @@ export async function distances(context: WasmContext, a: WasmMatrix, b: WasmMatr
         let qn = 0;
         if (metric === 'cosine') {
           qn = scratch.in(shard, q * 8);
-          await context.run([[[shard.index, 'rowNorms', queries, 0, q, a.cols, a.dp, qn]]]);
+          await context.run([[[shard.index, 'rowNorms', queries, 0, q, a.cols, a.dp, qn]]], q * a.dp);
         }
         const batches: KernelCall[][] = Array.from({ length: context.threads }, () => []);
         for (const item of plan(q, piece.rows, context.threads, splitByTargets(end - start, piece.rows, context.threads)).items) {
@@ -104,7 +104,7 @@ export async function distances(context: WasmContext, a: WasmMatrix, b: WasmMatr
                 : [shard.index, 'dotTile', metric === 'dot' ? DOT_MODE.DOT : DOT_MODE.COSINE, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, at, piece.rows, 0, qn + item.q0 * 8, tn, 1],
           );
         }
-        await context.run(batches);
+        await context.run(batches, q * piece.rows * a.dp);
         const values = shard.f32(result, q * piece.rows);
         for (let i = 0; i < q; i++) out.set(values.subarray(i * piece.rows, (i + 1) * piece.rows), (from + i) * b.rows + piece.rowStart);
         scratch.release();
@@ -140,7 +140,7 @@ export async function knn(context: WasmContext, a: WasmMatrix, b: WasmMatrix, k:
         let qn = 0;
         if (metric === 'cosine') {
           qn = scratch.in(shard, qb * 8);
-          await context.run([[[shard.index, 'rowNorms', queries, 0, qb, a.cols, a.dp, qn]]]);
+          await context.run([[[shard.index, 'rowNorms', queries, 0, qb, a.cols, a.dp, qn]]], qb * a.dp);
         }
         const { items } = plan(qb, piece.rows, context.threads, byTargets);
         const states = Array.from({ length: splits }, () => scratch.zeroed(shard, qb * stride));
@@ -155,7 +155,7 @@ export async function knn(context: WasmContext, a: WasmMatrix, b: WasmMatrix, k:
             batches[item.worker]!.push([shard.index, 'dotTile', mode, queries, item.q0, item.q1, piece.ptr, item.t0, item.t1, a.dp, state, k, id, qn + item.q0 * 8, tn, 1]);
           }
         }
-        await context.run(batches);
+        await context.run(batches, qb * piece.rows * a.dp);
         states.forEach((state, split) => {
           const { keys, ids, sizes } = pieceLists[split]!;
           const view = shard.view(state, qb * stride);
@@ -240,7 +240,7 @@ export async function clusterDistanceSums(
       const batches: KernelCall[][] = outs.map((ptr, wi) => [
         [shard.index, 'silhouetteSym', copy, n, x.dp, labelPtr, k, ptr, wi, w, scratch.in(shard, TILE_TMP)],
       ]);
-      await context.run(batches);
+      await context.run(batches, (n * n * x.dp) / 2);
       for (const ptr of outs) {
         const part = shard.f64(ptr, n * k);
         for (let s = 0; s < n; s++) {
@@ -283,7 +283,7 @@ export async function clusterDistanceSums(
               blockScratch.in(shard, TILE_TMP),
             ]);
           }
-          await context.run(batches);
+          await context.run(batches, qb * piece.rows * x.dp);
           for (const ptr of outs) {
             const part = shard.f64(ptr, qb * k);
             for (let i = 0; i < part.length; i++) out[from * k + i]! += part[i]!;
@@ -353,7 +353,7 @@ export async function similarity(
             [s, 'softmaxRows', logits, r0, r1, t, softmax ? 1 : 0, scorePtr, labelPtr],
           ];
         });
-        await context.run(batches);
+        await context.run(batches, rows * (t + 1) * images.dp);
         const offset = piece.rowStart + from - start;
         scores.set(shard.f32(scorePtr, rows * t), offset * t);
         labels.set(shard.i32(labelPtr, rows), offset);

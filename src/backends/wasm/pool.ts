@@ -59,14 +59,9 @@ export class ThreadPool {
     for (const thread of this.threads) thread.post({ op: 'shard', index, memory });
   }
 
-  dropShard(index: number): void {
-    for (const thread of this.threads) thread.post({ op: 'drop', index });
-  }
-
   /** Runs batches[w] on worker w (empty batches are skipped); resolves to their return values. */
   async run(batches: KernelCall[][]): Promise<number[][]> {
-    if (this.failure) throw this.failure;
-    if (this.disposed) throw new Error('wasm backend used after dispose()');
+    this.assertUsable();
     const jobs = batches.map((calls, w) => {
       if (calls.length === 0) return Promise.resolve([] as number[]);
       const id = this.nextId++;
@@ -78,6 +73,12 @@ export class ThreadPool {
       });
     });
     return Promise.all(jobs);
+  }
+
+  /** Throws when a worker has failed or the pool is disposed. */
+  assertUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new Error('wasm backend used after dispose()');
   }
 
   dispose(): void {

@@ -177,7 +177,7 @@ export class WasmSeeding implements SeedingState {
         ]);
       });
     }
-    await context.run(batches);
+    await context.run(batches, x.rows * Math.max(t, 1) * dp);
     const potentials = new Float64Array(t);
     for (const state of this.shards.values()) {
       for (const ptr of state.sums) {

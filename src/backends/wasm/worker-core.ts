@@ -1,6 +1,5 @@
-import { PROTOCOL, RESERVED_BYTES, type FromWorker, type ToWorker } from './abi.js';
-
-type Kernel = (...args: number[]) => number | undefined;
+import { PROTOCOL, type FromWorker, type ToWorker } from './abi.js';
+import { kernelExports, kernelImports, runCalls, type Kernels } from './kernels.js';
 
 /**
  * Everything a kernel worker does, shared by the Node (worker_threads) and browser (module
@@ -9,10 +8,7 @@ type Kernel = (...args: number[]) => number | undefined;
  */
 export function createWorkerCore(post: (message: FromWorker) => void): (message: ToWorker) => void {
   let module: WebAssembly.Module | undefined;
-  const shards: (Record<string, Kernel> | undefined)[] = [];
-  const abort = (): never => {
-    throw new Error('wasm kernel aborted');
-  };
+  const shards = new Map<number, Kernels>();
 
   return (message) => {
     switch (message.op) {
@@ -26,28 +22,16 @@ export function createWorkerCore(post: (message: FromWorker) => void): (message:
         return;
       case 'shard': {
         if (!module) throw new Error('worker: shard before init');
-        const instance = new WebAssembly.Instance(module, { env: { memory: message.memory, abort } });
-        const exports = instance.exports as unknown as Record<string, Kernel>;
-        // The host allocates from RESERVED_BYTES up: the kernels' own static data must fit below.
-        if (exports.heapBase!()! > RESERVED_BYTES) {
-          post({ op: 'error', id: undefined, message: `kernels use ${exports.heapBase!()} bytes of static data, more than the ${RESERVED_BYTES} reserved` });
-          return;
+        try {
+          shards.set(message.index, kernelExports(new WebAssembly.Instance(module, kernelImports(message.memory))));
+        } catch (error) {
+          post({ op: 'error', id: undefined, message: (error as Error).message });
         }
-        shards[message.index] = exports;
         return;
       }
-      case 'drop':
-        shards[message.index] = undefined;
-        return;
       case 'run': {
         try {
-          const results: number[] = [];
-          for (const [shard, fn, ...args] of message.calls) {
-            const exports = shards[shard];
-            if (!exports) throw new Error(`worker: no shard ${shard}`);
-            results.push(Number(exports[fn]!(...args) ?? 0));
-          }
-          post({ op: 'done', id: message.id, results });
+          post({ op: 'done', id: message.id, results: runCalls(shards, message.calls) });
         } catch (error) {
           post({ op: 'error', id: message.id, message: (error as Error).message ?? String(error) });
         }

@@ -1,8 +1,8 @@
 /// <reference types="@webgpu/types" />
-import { stepResult, type LloydSession, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
+import { checkRows, stepResult, type LloydSession, type RowStepTotals, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
 import type { GpuContext, Readback, ReadHandle } from './context.js';
 import { assignKernel, assignTile, pow2, rowKernelDefines, type TileConfig } from './plan.js';
-import type { GpuMatrix } from './resident.js';
+import { GpuMatrix } from './resident.js';
 
 const U = 2 ** -24;
 
@@ -361,6 +361,26 @@ export class GpuLloyd implements LloydSession {
     result.inertia = inertia;
     if (this.bounds) this.previous = Float64Array.from(centroids);
     return stepResult(options, result, () => this.collectLabels(rb, labelHandles!));
+  }
+
+  async stepRows(centroids: Float32Array, rows: Int32Array): Promise<RowStepTotals> {
+    if (this.disposed) throw new Error('LloydSession used after dispose()');
+    if (this.bounds) throw new Error('stepRows: this session keeps bounds; start it with bounds: false');
+    checkRows(rows, this.x.rows);
+    // No gather kernel yet: the listed rows are copied on the host and assigned as a matrix of
+    // their own (a mini-batch is small; its cost here is the round trip, not the copy).
+    const batch = await GpuMatrix.upload(this.ctx, this.x.host.selectRows(rows));
+    try {
+      const session = await GpuLloyd.create(this.ctx, batch, this.k, false);
+      try {
+        const { inertia, sums, counts, distanceEvaluations } = await session.step(centroids, { accumulate: true, labels: false });
+        return { inertia, sums: sums!, counts: counts!, distanceEvaluations };
+      } finally {
+        session.dispose();
+      }
+    } finally {
+      batch.dispose();
+    }
   }
 
   async labels(): Promise<Int32Array> {
