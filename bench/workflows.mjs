@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * The workflow benchmark (issue 5): choosing k and mini-batch k-means, clusterkit beside
- * scikit-learn on the same float32 data in the same run.
+ * The workflow benchmark (issue 5): choosing k, mini-batch k-means and bisecting k-means,
+ * clusterkit beside scikit-learn on the same float32 data in the same run.
  *
  *   npm run build && node bench/workflows.mjs [--backends wasm,js] [--repeats 3] [--quick]
  *       [--sweep 20000x32:8] [--ks 2..10] [--sample-size 5000] [--n-init 3]
- *       [--minibatch 100000x32:8] [--batch-size 1024] [--python /usr/bin/python3] [--no-sklearn]
+ *       [--minibatch 100000x32:8] [--batch-size 1024] [--bisect 100000x32:16]
+ *       [--python /usr/bin/python3] [--no-sklearn]
  *       [--out bench/results/dev-2core-workflows.json]
  *
  * - sweep: for k = 2..10, k-means (nInit runs), silhouette on a sample, Calinski–Harabasz,
@@ -14,6 +15,8 @@
  * - minibatch: `engine.miniBatchKMeans` on the matrix in memory against scikit-learn's
  *   MiniBatchKMeans (both sample mini-batches at random), and clusterkit streaming the same rows
  *   from an Arrow IPC file in record batches (no scikit-learn equivalent: it needs the array).
+ * - bisect: `engine.bisectingKMeans(x, { k })` against scikit-learn's BisectingKMeans (both
+ *   with their defaults: random init, one run per split, the cluster of largest inertia split).
  *
  * Data: seeded Gaussian blobs (bench/lib/data.mjs), handed to Python as .npy. scikit-learn runs
  * with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment (they slow it down
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     'n-init': { type: 'string', default: '3' },
     minibatch: { type: 'string' },
     'batch-size': { type: 'string', default: '1024' },
+    bisect: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
     'no-sklearn': { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -62,6 +66,7 @@ const { values: args } = parseArgs({
 const seed = Number(args.seed);
 const sweepShape = shapeOf(args.sweep, args.quick ? '4000x16:6' : '20000x32:8');
 const miniShape = shapeOf(args.minibatch, args.quick ? '20000x16:6' : '100000x32:8');
+const bisectShape = shapeOf(args.bisect, args.quick ? '20000x16:6' : '100000x32:16');
 const [kLo, kHi] = args.ks.split('..').map(Number);
 const ks = Array.from({ length: kHi - kLo + 1 }, (_, i) => kLo + i);
 const sampleSize = Math.min(Number(args['sample-size']), sweepShape.n);
@@ -89,6 +94,13 @@ async function measureMiniBatch(engine, x, arrowPath) {
   return { memory: summary(memory), streamed: summary(streamed) };
 }
 
+async function measureBisect(engine, x) {
+  const options = { k: bisectShape.k, seed };
+  await engine.bisectingKMeans(Matrix.from(x.toFloat32Array().subarray(0, 5000 * x.cols), 5000, x.cols), options); // warm-up
+  const timing = await timeRepeated(() => engine.bisectingKMeans(x, options), plan);
+  return { ms: timing.ms, samples: timing.samples, inertia: timing.result.inertia };
+}
+
 async function writeArrow(path, x) {
   const columns = {};
   for (let j = 0; j < x.cols; j++) columns[`f${j}`] = Float32Array.from({ length: x.rows }, (_, i) => x.row(i)[j]);
@@ -107,9 +119,12 @@ async function main() {
     const sweepX = Matrix.from(gaussianBlobs({ n: sweepShape.n, d: sweepShape.d, blobs: sweepShape.k, seed }), sweepShape.n, sweepShape.d);
     const miniX = Matrix.from(gaussianBlobs({ n: miniShape.n, d: miniShape.d, blobs: miniShape.k, seed: seed + 1 }), miniShape.n, miniShape.d);
     const sweepNpy = join(work, 'sweep.npy');
+    const bisectX = Matrix.from(gaussianBlobs({ n: bisectShape.n, d: bisectShape.d, blobs: bisectShape.k, seed: seed + 2 }), bisectShape.n, bisectShape.d);
     const miniNpy = join(work, 'minibatch.npy');
+    const bisectNpy = join(work, 'bisect.npy');
     writeNpy(sweepNpy, sweepX.toFloat32Array(), [sweepShape.n, sweepShape.d]);
     writeNpy(miniNpy, miniX.toFloat32Array(), [miniShape.n, miniShape.d]);
+    writeNpy(bisectNpy, bisectX.toFloat32Array(), [bisectShape.n, bisectShape.d]);
     const miniArrow = join(work, 'minibatch.arrow');
     await writeArrow(miniArrow, miniX);
 
@@ -123,6 +138,7 @@ async function main() {
           plan: { repeats: plan.repeats, budget_ms: plan.budgetMs, warmup: plan.warmup },
           sweep: { data: sweepNpy, ks, n_init: nInit, sample_size: sampleSize, seed },
           minibatch: { data: miniNpy, k: miniShape.k, batch_size: batchSize, n_init: 3, seed },
+          bisect: { data: bisectNpy, k: bisectShape.k, seed },
         },
         work,
       );
@@ -136,7 +152,9 @@ async function main() {
         const sweep = await measureSweep(engine, sweepX);
         log(`${engine.backend}: mini-batch k-means`);
         const minibatch = await measureMiniBatch(engine, miniX, miniArrow);
-        backends[name] = { description: engine.description, sweep, minibatch };
+        log(`${engine.backend}: bisecting k-means`);
+        const bisect = await measureBisect(engine, bisectX);
+        backends[name] = { description: engine.description, sweep, minibatch, bisect };
       } finally {
         engine.dispose();
       }
@@ -151,6 +169,7 @@ async function main() {
       workloads: {
         sweep: { ...sweepShape, ks, nInit, silhouetteSampleSize: sampleSize, seed, what: 'k-means + sampled silhouette + Calinski-Harabasz + Davies-Bouldin + clustergram (PC1) per k' },
         minibatch: { ...miniShape, batchSize, nInit: 3, seed: seed + 1, what: 'MiniBatchKMeans defaults (max_iter 100, max_no_improvement 10, reassignment_ratio 0.01); inertia on all rows after fit' },
+        bisect: { ...bisectShape, seed: seed + 2, what: 'BisectingKMeans defaults (random init, n_init 1, biggest_inertia); k leaves' },
       },
       sklearn,
       clusterkit: backends,
@@ -186,6 +205,8 @@ function compare(sklearn, backends) {
       minibatchSpeedup: sk ? sk.minibatch.ms / b.minibatch.memory.ms : null,
       minibatchInertiaRatio: sk ? b.minibatch.memory.inertia / sk.minibatch.inertia : null,
       streamedInertiaRatio: sk ? b.minibatch.streamed.inertia / sk.minibatch.inertia : null,
+      bisectSpeedup: sk ? sk.bisect.ms / b.bisect.ms : null,
+      bisectInertiaRatio: sk ? b.bisect.inertia / sk.bisect.inertia : null,
     };
   }
   return out;
@@ -195,6 +216,7 @@ function table(results) {
   const { sklearn, clusterkit, comparison, workloads } = results;
   const s = workloads.sweep;
   const m = workloads.minibatch;
+  const b = workloads.bisect;
   const ms = (v) => (v === undefined || v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
   const x = (v) => (v === null || v === undefined ? '' : ` (${v.toFixed(2)}×)`);
   const names = Object.keys(clusterkit);
@@ -203,6 +225,7 @@ function table(results) {
     [`sweep k=${s.ks[0]}..${s.ks.at(-1)}, ${s.n}×${s.d} (n_init ${s.nInit}, silhouette on ${s.silhouetteSampleSize})`, ms(sklearn?.sweep.ms) + threads(sklearn?.sweep), ...names.map((n) => ms(clusterkit[n].sweep.ms) + x(comparison[n].sweepSpeedup))],
     [`MiniBatchKMeans ${m.n}×${m.d} k=${m.k} batch ${m.batchSize}, in memory`, ms(sklearn?.minibatch.ms) + threads(sklearn?.minibatch), ...names.map((n) => ms(clusterkit[n].minibatch.memory.ms) + x(comparison[n].minibatchSpeedup))],
     [`  … streamed from an Arrow file (clusterkit only)`, '—', ...names.map((n) => ms(clusterkit[n].minibatch.streamed.ms))],
+    [`BisectingKMeans ${b.n}×${b.d} k=${b.k}`, ms(sklearn?.bisect.ms) + threads(sklearn?.bisect), ...names.map((n) => ms(clusterkit[n].bisect.ms) + x(comparison[n].bisectSpeedup))],
   ];
   const header = ['workload', 'scikit-learn', ...names.map((n) => `clusterkit ${n} (speed-up)`)];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
@@ -210,7 +233,7 @@ function table(results) {
   const quality = names.map((n) => {
     const c = comparison[n];
     if (!sklearn) return `${n}: best k ${JSON.stringify(c.sweepBestK)}`;
-    return `${n}: sweep inertia ratio ${c.sweepInertiaRatio.min.toFixed(4)}–${c.sweepInertiaRatio.max.toFixed(4)}, silhouette |Δ| ≤ ${c.sweepSilhouetteMaxDifference.toFixed(4)} (different samples), best k (sil/CH/DB) ${c.sweepBestK.silhouette}/${c.sweepBestK.calinskiHarabasz}/${c.sweepBestK.daviesBouldin} vs scikit-learn ${c.sklearnBestK.silhouette}/${c.sklearnBestK.calinskiHarabasz}/${c.sklearnBestK.daviesBouldin}; mini-batch inertia ratio ${c.minibatchInertiaRatio.toFixed(4)} (streamed ${c.streamedInertiaRatio.toFixed(4)})`;
+    return `${n}: sweep inertia ratio ${c.sweepInertiaRatio.min.toFixed(4)}–${c.sweepInertiaRatio.max.toFixed(4)}, silhouette |Δ| ≤ ${c.sweepSilhouetteMaxDifference.toFixed(4)} (different samples), best k (sil/CH/DB) ${c.sweepBestK.silhouette}/${c.sweepBestK.calinskiHarabasz}/${c.sweepBestK.daviesBouldin} vs scikit-learn ${c.sklearnBestK.silhouette}/${c.sklearnBestK.calinskiHarabasz}/${c.sklearnBestK.daviesBouldin}; mini-batch inertia ratio ${c.minibatchInertiaRatio.toFixed(4)} (streamed ${c.streamedInertiaRatio.toFixed(4)}); bisecting inertia ratio ${c.bisectInertiaRatio.toFixed(4)}`;
   });
   return [
     '',

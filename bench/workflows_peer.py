@@ -14,6 +14,7 @@ Workloads:
              projected on it), i.e. what clusterkit's sweep computes.
   minibatch  MiniBatchKMeans(k, batch_size, n_init, random_state=seed).fit(X) with its other
              defaults; inertia_ is the full-data inertia after fit.
+  bisect     BisectingKMeans(k, random_state=seed).fit(X) with its defaults.
 
 Each workload is timed with scikit-learn's default thread pools (OpenMP and BLAS on every core)
 and with both limited to one thread, and the faster is reported ("give scikit-learn its best"):
@@ -25,7 +26,7 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -59,6 +60,11 @@ def minibatch(X, k, batch_size, n_init, seed):
     return {"inertia": float(model.inertia_), "steps": int(model.n_steps_), "epochs": int(model.n_iter_)}
 
 
+def bisect(X, k, seed):
+    model = BisectingKMeans(n_clusters=k, random_state=seed).fit(X)
+    return {"inertia": float(model.inertia_)}
+
+
 def best_of_threads(plan, warm, run, key):
     """Times `run` with the default thread pools and with one thread; reports the faster."""
     by_threads = {}
@@ -73,6 +79,30 @@ def best_of_threads(plan, warm, run, key):
     return {**by_threads[best], "threads": best, "ms_by_threads": {label: t["ms"] for label, t in by_threads.items()}}
 
 
+# Per workload: what the log says, a warm-up on a head of the data, the timed run, and the key
+# the run's result is kept under (None: its fields go into the timing object).
+WORKLOADS = {
+    "sweep": (
+        lambda s: f"sweep k={s['ks'][0]}..{s['ks'][-1]}",
+        lambda s, X: sweep(X[:2000], s["ks"][:2], 1, min(s["sample_size"], 1000), s["seed"]),
+        lambda s, X: sweep(X, s["ks"], s["n_init"], s["sample_size"], s["seed"]),
+        "entries",
+    ),
+    "minibatch": (
+        lambda m: f"MiniBatchKMeans k={m['k']} batch={m['batch_size']}",
+        lambda m, X: minibatch(X[:5000], m["k"], m["batch_size"], 1, m["seed"]),
+        lambda m, X: minibatch(X, m["k"], m["batch_size"], m["n_init"], m["seed"]),
+        None,
+    ),
+    "bisect": (
+        lambda b: f"BisectingKMeans k={b['k']}",
+        lambda b, X: bisect(X[:5000], b["k"], b["seed"]),
+        lambda b, X: bisect(X, b["k"], b["seed"]),
+        None,
+    ),
+}
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     warnings.simplefilter("ignore")
@@ -81,26 +111,13 @@ def main():
         "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__},
         "threadpools": [{k: p.get(k) for k in ("user_api", "internal_api", "num_threads", "version")} for p in threadpool_info()],
     }
-    if "sweep" in spec:
-        s = spec["sweep"]
-        X = np.load(s["data"]).astype(np.float32, copy=False)
-        log(f"sweep k={s['ks'][0]}..{s['ks'][-1]} on {X.shape[0]}x{X.shape[1]}")
-        out["sweep"] = best_of_threads(
-            plan,
-            lambda: sweep(X[:2000], s["ks"][:2], 1, min(s["sample_size"], 1000), s["seed"]),
-            lambda: sweep(X, s["ks"], s["n_init"], s["sample_size"], s["seed"]),
-            "entries",
-        )
-    if "minibatch" in spec:
-        m = spec["minibatch"]
-        X = np.load(m["data"]).astype(np.float32, copy=False)
-        log(f"MiniBatchKMeans k={m['k']} batch={m['batch_size']} on {X.shape[0]}x{X.shape[1]}")
-        out["minibatch"] = best_of_threads(
-            plan,
-            lambda: minibatch(X[:5000], m["k"], m["batch_size"], 1, m["seed"]),
-            lambda: minibatch(X, m["k"], m["batch_size"], m["n_init"], m["seed"]),
-            None,
-        )
+    for name, (describe, warm, run, key) in WORKLOADS.items():
+        if name not in spec:
+            continue
+        w = spec[name]
+        X = np.load(w["data"]).astype(np.float32, copy=False)
+        log(f"{describe(w)} on {X.shape[0]}x{X.shape[1]}")
+        out[name] = best_of_threads(plan, lambda: warm(w, X), lambda: run(w, X), key)
     json.dump(out, sys.stdout)
     print()
 

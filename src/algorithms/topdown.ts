@@ -1,6 +1,7 @@
 import type { Backend, DeviceMatrix } from '../backends/backend.js';
 import { inputError, optionError } from '../errors.js';
 import { Matrix } from '../matrix.js';
+import { columnMeans } from '../prep/gram.js';
 import { Rng } from '../rng.js';
 import { fitKMeans, kmeansPlusPlus, lloyd, resolveKMeansOptions, type KMeansOptions } from './kmeans.js';
 import { bestK, sweep, type SweepEntry } from './sweep.js';
@@ -253,7 +254,7 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
   const bounds = algorithm === 'auto' ? ('auto' as const) : algorithm === 'hamerly';
 
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  const tree: BisectingNode[] = [{ id: 0, parent: -1, left: -1, right: -1, size: n, score: 0, label: -1, center: meanOf(x.host, all) }];
+  const tree: BisectingNode[] = [{ id: 0, parent: -1, left: -1, right: -1, size: n, score: 0, label: -1, center: columnMeans(x.host) }];
   const rowsOf = new Map<number, Int32Array>([[0, all]]);
 
   for (let split = 0; split < k - 1; split++) {
@@ -266,6 +267,8 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
     const subset = rows.length === n ? x.host : x.host.selectRows(rows);
     const resident = rows.length === n ? x : await backend.upload(subset);
     let best: { labels: Int32Array; centers: Float32Array; inertia: number } | undefined;
+    let halves: Int32Array[];
+    let scores: number[];
     try {
       for (let run = 0; run < nInit; run++) {
         let initial: Float32Array;
@@ -284,24 +287,14 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
           best = { labels: fit.labels, centers: Float32Array.from(fit.centroids.toFloat32Array()), inertia: fit.inertia };
         }
       }
+      // Positions (in the split cluster) of each half's rows.
+      halves = [0, 1].map((c) => positionsOf(best!.labels, c));
+      scores = strategy === 'biggest_inertia' ? await halfInertias(backend, resident, halves, best!.centers) : halves.map((h) => h.length);
     } finally {
       if (resident !== x) resident.dispose();
     }
 
-    const childRows: number[][] = [[], []];
-    const scores = [0, 0];
-    rows.forEach((r, i) => {
-      const c = best!.labels[i]!;
-      childRows[c]!.push(r);
-      if (strategy === 'biggest_inertia') {
-        const row = subset.row(i);
-        let s = 0;
-        for (let j = 0; j < d; j++) s += (row[j]! - best!.centers[c * d + j]!) ** 2;
-        scores[c]! += s;
-      } else {
-        scores[c]! += 1;
-      }
-    });
+    const childRows = halves.map((positions) => positions.map((i) => rows[i]!));
     const parentNode = target!;
     for (let c = 0; c < 2; c++) {
       const id = tree.length;
@@ -315,7 +308,7 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
         label: -1,
         center: Float64Array.from(best!.centers.subarray(c * d, (c + 1) * d)),
       });
-      rowsOf.set(id, Int32Array.from(childRows[c]!));
+      rowsOf.set(id, childRows[c]!);
       if (c === 0) parentNode.left = id;
       else parentNode.right = id;
     }
@@ -347,24 +340,55 @@ function leaves(tree: readonly BisectingNode[]): BisectingNode[] {
   return out;
 }
 
+// The host passes below read the matrix chunks directly: a row view per row (an allocation)
+// cost more than the arithmetic on it.
+
 function meanOf(x: Matrix, rows: ArrayLike<number>): Float64Array {
   const d = x.cols;
   const mean = new Float64Array(d);
   for (let i = 0; i < rows.length; i++) {
-    const row = x.row(rows[i]!);
-    for (let j = 0; j < d; j++) mean[j]! += row[j]!;
+    const chunk = x.chunkOf(rows[i]!);
+    const offset = (rows[i]! - chunk.rowStart) * d;
+    for (let j = 0; j < d; j++) mean[j]! += chunk.data[offset + j]!;
   }
   for (let j = 0; j < d; j++) mean[j]! /= Math.max(1, rows.length);
   return mean;
 }
 
+/** Σ over every row and column of (x − its cluster's centre)², added up value by value. */
 function inertiaOf(x: Matrix, labels: Int32Array, centres: Float64Array): number {
   const d = x.cols;
   let total = 0;
-  for (let i = 0; i < x.rows; i++) {
-    const row = x.row(i);
-    const base = labels[i]! * d;
-    for (let j = 0; j < d; j++) total += (row[j]! - centres[base + j]!) ** 2;
+  for (const { data, rowStart, rows } of x.chunks) {
+    for (let r = 0; r < rows; r++) {
+      const base = labels[rowStart + r]! * d;
+      for (let j = 0, o = r * d; j < d; j++) total += (data[o + j]! - centres[base + j]!) ** 2;
+    }
   }
   return total;
+}
+
+/** The indices i with labels[i] === label, ascending. */
+function positionsOf(labels: Int32Array, label: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === label) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, at = 0; i < labels.length; i++) if (labels[i] === label) out[at++] = i;
+  return out;
+}
+
+/**
+ * Σ of the squared distances from each half's rows to its centre, on the backend: the halves
+ * are the labels of the final centres (lloyd ends with them), so a step over one half's rows
+ * against both centres finds every row's own centre and its inertia is the half's.
+ */
+async function halfInertias(backend: Backend, x: DeviceMatrix, halves: Int32Array[], centers: Float32Array): Promise<number[]> {
+  const session = await backend.startLloyd(x, 2, { bounds: false });
+  try {
+    const out: number[] = [];
+    for (const rows of halves) out.push(rows.length > 0 ? (await session.stepRows(centers, rows)).inertia : 0);
+    return out;
+  } finally {
+    session.dispose();
+  }
 }
