@@ -32,11 +32,12 @@ export async function gram(backend: Backend, x: Matrix, center: Float64Array, fa
   const blockRows = gramBlockRows(d);
   const h = d >= GRAM_SPLIT_COLUMNS ? d >> 1 : d; // features in the top part
   const add = (products: Float32Array, rowOffset: number, colOffset: number, width: number, mirror: boolean) => {
-    for (let i = 0; i < products.length; i++) {
-      const r = rowOffset + Math.floor(i / width);
-      const c = colOffset + (i % width);
-      total[r * d + c]! += products[i]!;
-      if (mirror) total[c * d + r]! += products[i]!;
+    for (let i = 0, at = 0; at < products.length; i++) {
+      const r = rowOffset + i;
+      for (let c = colOffset; c < colOffset + width; c++, at++) {
+        total[r * d + c]! += products[at]!;
+        if (mirror) total[c * d + r]! += products[at]!;
+      }
     }
   };
   // One buffer for every block (the backend copies it on upload): a fresh megabyte per block
