@@ -15,10 +15,10 @@ import { requireChoice, requireInteger, requireNumber } from './validate.js';
  * - init: nInit candidate initialisations, each by k-means++ (or random rows) on its own
  *   sample of `initSize` rows, the one with the lowest inertia on a separate validation sample
  *   kept;
- * - each step assigns a mini-batch to the nearest centres through the backend's Lloyd session
- *   (in memory: one session over the resident data, a step over the drawn rows; streamed: the
- *   batch is uploaded, one fused assignment + sums step, then freed) and moves every centre
- *   to the weighted mean of its old position (weight: the rows it has absorbed so far) and its
+ * - each step assigns a mini-batch to the nearest centres (a fused assignment + sums step of
+ *   the backend's Lloyd session over the batch's rows where they lie: in memory the data is
+ *   uploaded once, streamed each fill of the shuffle buffer) and moves every centre to the
+ *   weighted mean of its old position (weight: the rows it has absorbed so far) and its
  *   new rows, i.e. a per-centre learning rate of 1 / count;
  * - centres whose count falls below `reassignmentRatio` × the largest count are moved to random
  *   rows of the current batch (every 10·k rows seen, and whenever a count is 0);
@@ -31,7 +31,7 @@ import { requireChoice, requireInteger, requireNumber } from './validate.js';
  * the source in order through a shuffle buffer of `shuffleBuffer` rows, and at most `maxIter`
  * passes are made. A first pass counts the rows, takes the column variances (for `tol`) and
  * fills the init and validation samples by reservoir sampling (without replacement); only those
- * samples, the shuffle buffer and one batch are ever in memory.
+ * samples and the shuffle buffer (with its copy on the backend) are ever in memory.
  */
 
 export interface MiniBatchKMeansOptions {
