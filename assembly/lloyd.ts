@@ -53,6 +53,10 @@ let touched: u32 = 0;
 let exFirst: f64 = 0;
 let exSecond: f64 = 0;
 
+@inline function addF64(at: usize, value: f64): void {
+  store<f64>(at, load<f64>(at) + value);
+}
+
 /** Nearest and second-nearest centroid, computed exactly as the JS reference. */
 function exactSearch(x: usize, cent: usize, k: i32, d: i32, dp: i32): void {
   const rs = <usize>dp << 2;
@@ -76,12 +80,13 @@ function exactSearch(x: usize, cent: usize, k: i32, d: i32, dp: i32): void {
 
 /**
  * One assignment step over rows [r0, r1) of a piece. `sums` (k × dp float64), `counts`
- * (k float64) and `result` (4 float64) are added to (the host zeroes them). `rowsBuf` is
+ * (k float64), `clusterInertia` (k float64: each cluster's Σ of squared distances, 0 for none)
+ * and `result` (float64s) are added to (the host zeroes them). `rowsBuf` is
  * scratch for 4 centred rows plus 64 bytes; `list` is scratch for r1 − r0 int32.
  * Listed steps (a mini-batch) instead assign the rows list[r0], …, list[r1 − 1] (int32 rows
  * of the piece, repeats allowed) and leave the labels alone.
  */
-export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize, result: usize, rowsBuf: usize, list: usize): void {
+export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize, clusterInertia: usize, result: usize, rowsBuf: usize, list: usize): void {
   const x = <usize>load<u32>(p, LP_X);
   const dp = load<i32>(p, LP_DP);
   const d = load<i32>(p, LP_D);
@@ -132,6 +137,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
       const upper = Math.sqrt(dist * (1 + 2 * taud)) * (1 + MARGIN);
       if (upper < Math.max(load<f64>(halfGap + (<usize>label << 3)), l) * (1 - MARGIN)) {
         inertia += dist;
+        if (clusterInertia) addF64(clusterInertia + (<usize>label << 3), dist);
         kept += 1;
       } else {
         store<i32>(list + (<usize>n << 2), i);
@@ -262,6 +268,7 @@ export function lloydStep(p: usize, r0: i32, r1: i32, sums: usize, counts: usize
       }
       if (lower) store<f64>(lower + (<usize>i << 3), low);
       inertia += dist;
+      if (clusterInertia) addF64(clusterInertia + (<usize>label << 3), dist);
       evals += <f64>k;
       if (listed) continue;
       const previous = load<i32>(labels + (<usize>i << 2));

@@ -289,7 +289,7 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
       }
       // Positions (in the split cluster) of each half's rows.
       halves = [0, 1].map((c) => positionsOf(best!.labels, c));
-      scores = strategy === 'biggest_inertia' ? await halfInertias(backend, resident, halves, best!.centers) : halves.map((h) => h.length);
+      scores = strategy === 'biggest_inertia' ? await halfInertias(backend, resident, best!.centers) : halves.map((h) => h.length);
     } finally {
       if (resident !== x) resident.dispose();
     }
@@ -378,16 +378,14 @@ function positionsOf(labels: Int32Array, label: number): Int32Array {
 }
 
 /**
- * Σ of the squared distances from each half's rows to its centre, on the backend: the halves
- * are the labels of the final centres (lloyd ends with them), so a step over one half's rows
- * against both centres finds every row's own centre and its inertia is the half's.
+ * Σ of the squared distances from each half's rows to its centre, from one step on the
+ * backend: the halves are the labels of the final centres (lloyd ends with them), so the step
+ * puts every row in its own half.
  */
-async function halfInertias(backend: Backend, x: DeviceMatrix, halves: Int32Array[], centers: Float32Array): Promise<number[]> {
+async function halfInertias(backend: Backend, x: DeviceMatrix, centers: Float32Array): Promise<number[]> {
   const session = await backend.startLloyd(x, 2, { bounds: false });
   try {
-    const out: number[] = [];
-    for (const rows of halves) out.push(rows.length > 0 ? (await session.stepRows(centers, rows)).inertia : 0);
-    return out;
+    return Array.from((await session.step(centers, { accumulate: true, labels: false })).clusterInertia!);
   } finally {
     session.dispose();
   }

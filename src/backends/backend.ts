@@ -54,6 +54,8 @@ export interface StepTotals {
   sums?: Float64Array;
   /** Rows assigned to each centroid (when accumulating). */
   counts?: Float64Array;
+  /** Σ of the squared distances of each centroid's rows, k values (when accumulating). */
+  clusterInertia?: Float64Array;
   /** Rows whose label differs from the previous step's in this session (every row on the first step). */
   changed: number;
   /** Row-to-centroid distances computed in this step (n·k without bounds). */
@@ -66,7 +68,7 @@ export interface AssignResult extends StepTotals {
 }
 
 /** What a step over listed rows returns (`LloydSession.stepRows`). */
-export type RowStepTotals = Required<Pick<StepTotals, 'inertia' | 'sums' | 'counts' | 'distanceEvaluations'>>;
+export type RowStepTotals = Required<Pick<StepTotals, 'inertia' | 'sums' | 'counts' | 'clusterInertia' | 'distanceEvaluations'>>;
 
 /** Throws a RangeError naming the first entry of `rows` that is not a row of an n-row matrix. */
 export function checkRows(rows: Int32Array, n: number): void {

@@ -57,6 +57,7 @@ export async function expectRowSteps(session: LloydSession, x: Matrix, centroids
     // Float64 sums (df32 on the GPU) in another order; the inertia from float32 distances.
     got.sums.forEach((sum, i) => expect(Math.abs(sum - want.sums![i]!)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(want.sums![i]!))));
     expect(Math.abs(got.inertia - want.inertia)).toBeLessThanOrEqual(1e-6 * want.inertia);
+    got.clusterInertia.forEach((value, c) => expect(Math.abs(value - want.clusterInertia![c]!)).toBeLessThanOrEqual(1e-6 * want.inertia));
     expect(got.distanceEvaluations).toBe(rows.length * k);
   }
   expect(Array.from(await session.labels())).toEqual(Array.from(labels));

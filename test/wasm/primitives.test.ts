@@ -59,6 +59,8 @@ for (const [threads, inlineBelow] of [[1, undefined], [2, 0]] as const) {
             if (accumulate) {
               expect(Array.from(a.counts!)).toEqual(Array.from(b.counts!));
               expect(maxRelative(a.sums!, b.sums!)).toBeLessThan(1e-12);
+              expect(maxRelative(a.clusterInertia!, b.clusterInertia!, 1e-9)).toBeLessThan(1e-6);
+              expect(maxRelative([b.clusterInertia!.reduce((sum, v) => sum + v, 0)], [b.inertia], 1e-300)).toBeLessThan(1e-12);
               centroids = nextCentroids(b.sums!, b.counts!, centroids, x.cols);
             }
           }

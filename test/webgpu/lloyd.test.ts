@@ -46,8 +46,10 @@ async function compareStep(gpu: WebGpuBackend, x: Matrix, k: number, centroids: 
     expect(Array.from(got.counts!)).toEqual(Array.from(reference.counts!));
     // df32 sums: far closer than float32 could get on data offset by 1000.
     expect(maxAbsolute(got.sums!, reference.sums!)).toBeLessThan(1e-6 * x.rows);
+    expect(maxAbsolute(got.clusterInertia!, reference.clusterInertia!)).toBeLessThanOrEqual(1e-7 * reference.inertia);
   } else {
     expect(got.sums).toBeUndefined();
+    expect(got.clusterInertia).toBeUndefined();
   }
 }
 

@@ -35,6 +35,7 @@ export class JsLloyd implements LloydSession {
     const d = x.cols;
     const sums = options.accumulate ? new Float64Array(k * d) : undefined;
     const counts = options.accumulate ? new Float64Array(k) : undefined;
+    const clusterInertia = options.accumulate ? new Float64Array(k) : undefined;
     const pruning = lower && this.previous ? pruningBounds(this.previous, centroids, k, d) : undefined;
     let inertia = 0;
     let evaluations = 0;
@@ -65,17 +66,18 @@ export class JsLloyd implements LloydSession {
           if (lower) lower[i] = Math.sqrt(found[1]!) * (1 - BOUND_MARGIN);
         }
         inertia += nearest;
-        if (sums && counts) {
+        if (sums && counts && clusterInertia) {
           const base = labels[i]! * d;
           for (let j = 0; j < d; j++) sums[base + j]! += data[offset + j]!;
           counts[labels[i]!]! += 1;
+          clusterInertia[labels[i]!]! += nearest;
         }
       }
     }
     if (lower) this.previous = Float32Array.from(centroids);
     // The first step has no labels before it: every row counts as changed.
     const totals: StepTotals = { inertia, changed: this.steps++ === 0 ? x.rows : changed, distanceEvaluations: evaluations };
-    if (sums && counts) Object.assign(totals, { sums, counts });
+    if (sums && counts) Object.assign(totals, { sums, counts, clusterInertia });
     return stepResult(options, totals, () => labels.slice());
   }
 
@@ -86,6 +88,7 @@ export class JsLloyd implements LloydSession {
     const d = x.cols;
     const sums = new Float64Array(k * d);
     const counts = new Float64Array(k);
+    const clusterInertia = new Float64Array(k);
     const found = new Float64Array(2);
     let inertia = 0;
     for (const i of rows) {
@@ -95,8 +98,9 @@ export class JsLloyd implements LloydSession {
       inertia += found[0]!;
       for (let j = 0; j < d; j++) sums[best * d + j]! += chunk.data[offset + j]!;
       counts[best]! += 1;
+      clusterInertia[best]! += found[0]!;
     }
-    return { inertia, sums, counts, distanceEvaluations: rows.length * k };
+    return { inertia, sums, counts, clusterInertia, distanceEvaluations: rows.length * k };
   }
 
   async labels(): Promise<Int32Array> {

@@ -4,7 +4,7 @@
  */
 
 /** Bumped whenever the worker protocol or the kernels' ABI changes (a stale dist/ is refused). */
-export const PROTOCOL = 3;
+export const PROTOCOL = 4;
 
 /** Bytes at the bottom of every shard memory left to the kernels' static data (one page). */
 export const RESERVED_BYTES = 65536;

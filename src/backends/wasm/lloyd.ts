@@ -9,6 +9,8 @@ interface WorkerScratch {
   /** float64 k × dp sums and k counts of this worker's rows (kept across steps in Hamerly sessions). */
   sums: number;
   counts: number;
+  /** float64 k: each cluster's Σ of squared distances in this step. */
+  clusterInertia: number;
   result: number;
   rows: number;
   list: number;
@@ -124,6 +126,7 @@ export class WasmLloyd implements LloydSession {
       state.workers.push({
         sums: this.alloc(state, k * dp * 8),
         counts: this.alloc(state, k * 8),
+        clusterInertia: this.alloc(state, k * 8),
         result: this.alloc(state, LR.LENGTH * 8),
         rows: this.alloc(state, 4 * dp * 4 + 64),
         list: 0,
@@ -173,7 +176,7 @@ export class WasmLloyd implements LloydSession {
     if (this.bounds) this.previous = Float32Array.from(centroids);
     // The first step has no labels before it: every row counts as changed.
     const totals: StepTotals = { inertia: merged.inertia, changed: this.steps++ === 0 ? x.rows : merged.changed, distanceEvaluations: merged.evaluations };
-    if (options.accumulate) Object.assign(totals, { sums: merged.sums, counts: merged.counts });
+    if (options.accumulate) Object.assign(totals, { sums: merged.sums, counts: merged.counts, clusterInertia: merged.clusterInertia });
     return stepResult(options, totals, () => this.collectLabels());
   }
 
@@ -207,8 +210,8 @@ export class WasmLloyd implements LloydSession {
     } finally {
       for (const { shard, ptr } of lists) shard.release(ptr);
     }
-    const { inertia, sums, counts, evaluations } = this.merge(true);
-    return { inertia, sums, counts, distanceEvaluations: evaluations };
+    const { inertia, sums, counts, clusterInertia, evaluations } = this.merge(true);
+    return { inertia, sums, counts, clusterInertia, distanceEvaluations: evaluations };
   }
 
   private get kEven(): number {
@@ -252,7 +255,7 @@ export class WasmLloyd implements LloydSession {
     return reach;
   }
 
-  /** Zeroes the per-worker results (and sums and counts when `fresh`); the Hamerly gaps in. */
+  /** Zeroes the per-worker results and cluster inertias (and sums and counts when `fresh`); the Hamerly gaps in. */
   private resetScratch(fresh: boolean, halfGap?: Float64Array): void {
     const { k, x } = this;
     for (const state of this.shards.values()) {
@@ -263,6 +266,7 @@ export class WasmLloyd implements LloydSession {
           shard.f64(scratch.sums, k * x.dp).fill(0);
           shard.f64(scratch.counts, k).fill(0);
         }
+        shard.f64(scratch.clusterInertia, k).fill(0);
         shard.f64(scratch.result, LR.LENGTH).fill(0);
       }
     }
@@ -298,14 +302,23 @@ export class WasmLloyd implements LloydSession {
   /** Worker `wi`'s call for rows [r0, r1) of a piece (or entries [r0, r1) of a listed step's list). */
   private stepCall(p: PieceState, wi: number, r0: number, r1: number, list: number): KernelCall {
     const s = p.state.workers[wi]!;
-    return [p.piece.shard.index, 'lloydStep', p.params, r0, r1, s.sums, s.counts, s.result, s.rows, list];
+    return [p.piece.shard.index, 'lloydStep', p.params, r0, r1, s.sums, s.counts, s.clusterInertia, s.result, s.rows, list];
   }
 
   /** The workers' results added up (float64). */
   private merge(accumulate: boolean) {
     const { k, x } = this;
     const { dp, cols: d } = x;
-    const merged = { inertia: 0, evaluations: 0, refined: 0, kept: 0, changed: 0, sums: new Float64Array(k * d), counts: new Float64Array(k) };
+    const merged = {
+      inertia: 0,
+      evaluations: 0,
+      refined: 0,
+      kept: 0,
+      changed: 0,
+      sums: new Float64Array(k * d),
+      counts: new Float64Array(k),
+      clusterInertia: new Float64Array(k),
+    };
     for (const state of this.shards.values()) {
       for (const scratch of state.workers) {
         const result = state.shard.f64(scratch.result, LR.LENGTH);
@@ -318,7 +331,11 @@ export class WasmLloyd implements LloydSession {
         const part = state.shard.f64(scratch.sums, k * dp);
         for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) merged.sums[c * d + j]! += part[c * dp + j]!;
         const partCounts = state.shard.f64(scratch.counts, k);
-        for (let c = 0; c < k; c++) merged.counts[c]! += partCounts[c]!;
+        const partInertia = state.shard.f64(scratch.clusterInertia, k);
+        for (let c = 0; c < k; c++) {
+          merged.counts[c]! += partCounts[c]!;
+          merged.clusterInertia[c]! += partInertia[c]!;
+        }
       }
     }
     return merged;

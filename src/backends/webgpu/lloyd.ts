@@ -352,8 +352,12 @@ export class GpuLloyd implements LloydSession {
       }
       const counts = Float64Array.from(rb.u32(totalHandle!));
       const inert = rb.f32(inertHandle!);
-      for (let c = 0; c < k; c++) inertia += inert[2 * c]! + inert[2 * c + 1]!;
-      Object.assign(result, { sums, counts });
+      const clusterInertia = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        clusterInertia[c] = inert[2 * c]! + inert[2 * c + 1]!;
+        inertia += clusterInertia[c]!;
+      }
+      Object.assign(result, { sums, counts, clusterInertia });
     } else {
       const parts = rb.f32(partsHandle!);
       for (let b = 0; b < x.blocks; b++) inertia += parts[2 * b]! + parts[2 * b + 1]!;
@@ -373,8 +377,8 @@ export class GpuLloyd implements LloydSession {
     try {
       const session = await GpuLloyd.create(this.ctx, batch, this.k, false);
       try {
-        const { inertia, sums, counts, distanceEvaluations } = await session.step(centroids, { accumulate: true, labels: false });
-        return { inertia, sums: sums!, counts: counts!, distanceEvaluations };
+        const { inertia, sums, counts, clusterInertia, distanceEvaluations } = await session.step(centroids, { accumulate: true, labels: false });
+        return { inertia, sums: sums!, counts: counts!, clusterInertia: clusterInertia!, distanceEvaluations };
       } finally {
         session.dispose();
       }
