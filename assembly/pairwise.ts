@@ -255,75 +255,75 @@ export function innerTile(q: usize, q0: i32, q1: i32, t: usize, t0: i32, t1: i32
   // once per four queries.
   const block = max(2, <i32>(INNER_TARGET_BYTES / rs) & ~1);
   for (let jb = t0; jb < t1; jb += block) {
-  const jEnd = min(t1, jb + block);
-  for (let qi = q0; qi < q1; qi += 4) {
-    const x0 = q + <usize>qi * rs;
-    for (let j = jb; j < jEnd; j += 2) {
-      const c0 = t + <usize>j * rs;
-      const c1 = j + 1 < jEnd ? c0 + rs : c0;
-      let s00 = f64x2.splat(0);
-      let s10 = f64x2.splat(0);
-      let s20 = f64x2.splat(0);
-      let s30 = f64x2.splat(0);
-      let s01 = f64x2.splat(0);
-      let s11 = f64x2.splat(0);
-      let s21 = f64x2.splat(0);
-      let s31 = f64x2.splat(0);
-      for (let o0: usize = 0; o0 < rs; o0 += run) {
-        let a00 = f32x4.splat(0);
-        let a10 = f32x4.splat(0);
-        let a20 = f32x4.splat(0);
-        let a30 = f32x4.splat(0);
-        let a01 = f32x4.splat(0);
-        let a11 = f32x4.splat(0);
-        let a21 = f32x4.splat(0);
-        let a31 = f32x4.splat(0);
-        const end = min(o0 + run, rs);
-        for (let o = o0; o < end; o += 16) {
-          const w0 = v128.load(c0 + o);
-          const w1 = v128.load(c1 + o);
-          const v0 = v128.load(x0 + o);
-          a00 = madd(v0, w0, a00);
-          a01 = madd(v0, w1, a01);
-          const v1 = v128.load(x0 + rs + o);
-          a10 = madd(v1, w0, a10);
-          a11 = madd(v1, w1, a11);
-          const v2 = v128.load(x0 + 2 * rs + o);
-          a20 = madd(v2, w0, a20);
-          a21 = madd(v2, w1, a21);
-          const v3 = v128.load(x0 + 3 * rs + o);
-          a30 = madd(v3, w0, a30);
-          a31 = madd(v3, w1, a31);
+    const jEnd = min(t1, jb + block);
+    for (let qi = q0; qi < q1; qi += 4) {
+      const x0 = q + <usize>qi * rs;
+      for (let j = jb; j < jEnd; j += 2) {
+        const c0 = t + <usize>j * rs;
+        const c1 = j + 1 < jEnd ? c0 + rs : c0;
+        let s00 = f64x2.splat(0);
+        let s10 = f64x2.splat(0);
+        let s20 = f64x2.splat(0);
+        let s30 = f64x2.splat(0);
+        let s01 = f64x2.splat(0);
+        let s11 = f64x2.splat(0);
+        let s21 = f64x2.splat(0);
+        let s31 = f64x2.splat(0);
+        for (let o0: usize = 0; o0 < rs; o0 += run) {
+          let a00 = f32x4.splat(0);
+          let a10 = f32x4.splat(0);
+          let a20 = f32x4.splat(0);
+          let a30 = f32x4.splat(0);
+          let a01 = f32x4.splat(0);
+          let a11 = f32x4.splat(0);
+          let a21 = f32x4.splat(0);
+          let a31 = f32x4.splat(0);
+          const end = min(o0 + run, rs);
+          for (let o = o0; o < end; o += 16) {
+            const w0 = v128.load(c0 + o);
+            const w1 = v128.load(c1 + o);
+            const v0 = v128.load(x0 + o);
+            a00 = madd(v0, w0, a00);
+            a01 = madd(v0, w1, a01);
+            const v1 = v128.load(x0 + rs + o);
+            a10 = madd(v1, w0, a10);
+            a11 = madd(v1, w1, a11);
+            const v2 = v128.load(x0 + 2 * rs + o);
+            a20 = madd(v2, w0, a20);
+            a21 = madd(v2, w1, a21);
+            const v3 = v128.load(x0 + 3 * rs + o);
+            a30 = madd(v3, w0, a30);
+            a31 = madd(v3, w1, a31);
+          }
+          s00 = addRun(s00, a00);
+          s10 = addRun(s10, a10);
+          s20 = addRun(s20, a20);
+          s30 = addRun(s30, a30);
+          s01 = addRun(s01, a01);
+          s11 = addRun(s11, a11);
+          s21 = addRun(s21, a21);
+          s31 = addRun(s31, a31);
         }
-        s00 = addRun(s00, a00);
-        s10 = addRun(s10, a10);
-        s20 = addRun(s20, a20);
-        s30 = addRun(s30, a30);
-        s01 = addRun(s01, a01);
-        s11 = addRun(s11, a11);
-        s21 = addRun(s21, a21);
-        s31 = addRun(s31, a31);
-      }
-      const rows = min(4, q1 - qi);
-      const at = out + ((<usize>(qi - q0) * <usize>ldo + <usize>(j - t0)) << 2);
-      const next = <usize>ldo << 2;
-      const two = j + 1 < jEnd;
-      store<f32>(at, <f32>hsum64(s00));
-      if (two) store<f32>(at, <f32>hsum64(s01), 4);
-      if (rows > 1) {
-        store<f32>(at + next, <f32>hsum64(s10));
-        if (two) store<f32>(at + next, <f32>hsum64(s11), 4);
-      }
-      if (rows > 2) {
-        store<f32>(at + 2 * next, <f32>hsum64(s20));
-        if (two) store<f32>(at + 2 * next, <f32>hsum64(s21), 4);
-      }
-      if (rows > 3) {
-        store<f32>(at + 3 * next, <f32>hsum64(s30));
-        if (two) store<f32>(at + 3 * next, <f32>hsum64(s31), 4);
+        const rows = min(4, q1 - qi);
+        const at = out + ((<usize>(qi - q0) * <usize>ldo + <usize>(j - t0)) << 2);
+        const next = <usize>ldo << 2;
+        const two = j + 1 < jEnd;
+        store<f32>(at, <f32>hsum64(s00));
+        if (two) store<f32>(at, <f32>hsum64(s01), 4);
+        if (rows > 1) {
+          store<f32>(at + next, <f32>hsum64(s10));
+          if (two) store<f32>(at + next, <f32>hsum64(s11), 4);
+        }
+        if (rows > 2) {
+          store<f32>(at + 2 * next, <f32>hsum64(s20));
+          if (two) store<f32>(at + 2 * next, <f32>hsum64(s21), 4);
+        }
+        if (rows > 3) {
+          store<f32>(at + 3 * next, <f32>hsum64(s30));
+          if (two) store<f32>(at + 3 * next, <f32>hsum64(s31), 4);
+        }
       }
     }
-  }
   }
 }
 

@@ -88,8 +88,7 @@ export async function topDown(backend: Backend, x: DeviceMatrix, options: TopDow
   });
   const n = x.rows;
   const d = x.cols;
-  const members: number[][] = Array.from({ length: k }, () => []);
-  for (let i = 0; i < n; i++) members[top.labels[i]!]!.push(i);
+  const members = rowsByLabel(top.labels, k);
 
   const parent = Int32Array.from(top.labels);
   const child = new Int32Array(n);
@@ -288,7 +287,7 @@ export async function bisectingKMeans(backend: Backend, x: DeviceMatrix, options
         }
       }
       // Positions (in the split cluster) of each half's rows.
-      halves = [0, 1].map((c) => positionsOf(best!.labels, c));
+      halves = rowsByLabel(best!.labels, 2);
       scores = strategy === 'biggest_inertia' ? await halfInertias(backend, resident, best!.centers) : halves.map((h) => h.length);
     } finally {
       if (resident !== x) resident.dispose();
@@ -368,12 +367,13 @@ function inertiaOf(x: Matrix, labels: Int32Array, centres: Float64Array): number
   return total;
 }
 
-/** The indices i with labels[i] === label, ascending. */
-function positionsOf(labels: Int32Array, label: number): Int32Array {
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] === label) count++;
-  const out = new Int32Array(count);
-  for (let i = 0, at = 0; i < labels.length; i++) if (labels[i] === label) out[at++] = i;
+/** For each label 0 … k − 1, the indices i with labels[i] equal to it, ascending. */
+function rowsByLabel(labels: Int32Array, k: number): Int32Array[] {
+  const counts = new Int32Array(k);
+  for (const label of labels) counts[label]!++;
+  const out = Array.from(counts, (count) => new Int32Array(count));
+  const filled = new Int32Array(k);
+  labels.forEach((label, i) => (out[label]![filled[label]!++] = i));
   return out;
 }
 

@@ -72,7 +72,7 @@ export class WasmContext {
   async run(batches: KernelCall[][], work: number): Promise<number[][]> {
     if (work >= this.inlineBelow) return this.pool.run(batches);
     this.pool.assertUsable();
-    for (const calls of batches) for (const [shard] of calls) await this.kernelsFor(shard);
+    for (const calls of batches) for (const [shard] of calls) if (!this.hostKernels.has(shard)) await this.instantiateFor(shard);
     try {
       return batches.map((calls) => runCalls(this.hostKernels, calls));
     } catch (error) {
@@ -80,8 +80,7 @@ export class WasmContext {
     }
   }
 
-  private async kernelsFor(index: number): Promise<void> {
-    if (this.hostKernels.has(index)) return;
+  private async instantiateFor(index: number): Promise<void> {
     // Asynchronous instantiation: browsers refuse a synchronous one of this size on the main thread.
     const instance = await WebAssembly.instantiate(this.module, kernelImports(this.shards[index]!.memory));
     this.hostKernels.set(index, kernelExports(instance));

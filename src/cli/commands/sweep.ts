@@ -52,7 +52,6 @@ export function kRangeOption(values: Parsed['values'], name: string, min = 2): n
   return [...new Set(ks)].sort((a, b) => a - b);
 }
 
-
 /** Fails unless every k leaves at least one row more than clusters (the scores need k ≤ n − 1). */
 export function checkKsFit(option: string, ks: readonly number[], rows: number): void {
   const largest = ks[ks.length - 1]!;
