@@ -130,19 +130,29 @@ export class Matrix {
   assertFinite(): void {
     if (this.finiteChecked) return;
     for (const chunk of this.chunks) {
-      const { data } = chunk;
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i]!;
-        if (v - v !== 0) {
-          const row = chunk.rowStart + Math.floor(i / this.cols);
-          const col = i % this.cols;
-          const name = this.columnNames ? `column "${this.columnNames[col]}"` : `column ${col + 1}`;
-          throw inputError(`${name}, row ${row + 1}: value is ${describeNonFinite(v)}; clustering needs finite numbers`);
-        }
-      }
+      if (allFinite(chunk.data)) continue;
+      const i = chunk.data.findIndex((v) => v - v !== 0);
+      const v = chunk.data[i]!;
+      const row = chunk.rowStart + Math.floor(i / this.cols);
+      const col = i % this.cols;
+      const name = this.columnNames ? `column "${this.columnNames[col]}"` : `column ${col + 1}`;
+      throw inputError(`${name}, row ${row + 1}: value is ${describeNonFinite(v)}; clustering needs finite numbers`);
     }
     this.finiteChecked = true;
   }
+}
+
+/**
+ * Whether every value is finite. v − v is 0 for a finite v and NaN otherwise, so one compare
+ * checks the sum of four (twice as fast as a compare per value).
+ */
+function allFinite(data: Float32Array): boolean {
+  let i = 0;
+  for (const end = data.length - 4; i <= end; i += 4) {
+    if (data[i]! - data[i]! + (data[i + 1]! - data[i + 1]!) + (data[i + 2]! - data[i + 2]! + (data[i + 3]! - data[i + 3]!)) !== 0) return false;
+  }
+  for (; i < data.length; i++) if (data[i]! - data[i]! !== 0) return false;
+  return true;
 }
 
 /** Row length (values) from which selectRows copies a row with TypedArray.set rather than a loop. */

@@ -2,7 +2,7 @@ import { requireChoice } from '../algorithms/validate.js';
 import type { Backend } from '../backends/backend.js';
 import { optionError } from '../errors.js';
 import { Matrix, MatrixBuilder } from '../matrix.js';
-import { columnMeans, gram } from './gram.js';
+import { columnMeans, gram, sumsOfSquares } from './gram.js';
 import { Float32Ranker, isConstantFeature } from './stats.js';
 
 export type CorrelationMethod = 'pearson' | 'spearman';
@@ -44,22 +44,6 @@ export async function correlationMatrix(backend: Backend, x: Matrix, options: Co
     }
   }
   return new Matrix(d, d, [{ rowStart: 0, rows: d, data: out }], x.columnNames);
-}
-
-/** Σᵢ (xᵢⱼ − meanⱼ)² per column, float64 on the host (O(n·d), next to the backend's O(n·d²)). */
-function sumsOfSquares(x: Matrix, mean: Float64Array): Float64Array {
-  const d = x.cols;
-  const out = new Float64Array(d);
-  for (const chunk of x.chunks) {
-    const { data } = chunk;
-    for (let offset = 0; offset < data.length; offset += d) {
-      for (let j = 0; j < d; j++) {
-        const diff = data[offset + j]! - mean[j]!;
-        out[j]! += diff * diff;
-      }
-    }
-  }
-  return out;
 }
 
 /** Each column replaced by its average ranks (exact in float32 up to 2²³ rows). */

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Matrix } from '../src/matrix.js';
+import { columnMeans, sumsOfSquares } from '../src/prep/gram.js';
+import { Rng } from '../src/rng.js';
+
+/** A matrix of `rowsPerChunk` rows per chunk (the last one shorter), values drawn from `seed`. */
+function chunkedMatrix(rows: number, cols: number, rowsPerChunk: number, seed: number, names?: string[]): Matrix {
+  const rng = new Rng(seed);
+  const chunks = [];
+  for (let rowStart = 0; rowStart < rows; rowStart += rowsPerChunk) {
+    const n = Math.min(rowsPerChunk, rows - rowStart);
+    chunks.push({ rowStart, rows: n, data: Float32Array.from({ length: n * cols }, () => 100 + 10 * (rng.nextFloat() - 0.5)) });
+  }
+  return new Matrix(rows, cols, chunks, names);
+}
+
+describe('Matrix.assertFinite', () => {
+  // 7 rows × 3 columns in chunks of 3 rows: chunk lengths 9, 9 and 3 values, so positions fall
+  // inside the four-value groups of the fast check and in each chunk's tail.
+  const rows = 7;
+  const cols = 3;
+  it.each([NaN, Infinity, -Infinity])('names the row and column of %s at every position', (bad) => {
+    for (let at = 0; at < rows * cols; at++) {
+      const x = chunkedMatrix(rows, cols, 3, at, ['a', 'b', 'c']);
+      const row = Math.floor(at / cols);
+      const chunk = x.chunkOf(row);
+      chunk.data[(row - chunk.rowStart) * cols + (at % cols)] = bad;
+            expect(() => x.assertFinite()).toThrow(`column "${'abc'[at % cols]}", row ${row + 1}: value is ${bad}`);
+    }
+  });
+
+  it('passes finite data, including the largest float32 values', () => {
+    const x = chunkedMatrix(rows, cols, 3, 1);
+    x.chunks[2]!.data[2] = 3.4028234663852886e38;
+    x.chunks[0]!.data[1] = -3.4028234663852886e38;
+    expect(() => x.assertFinite()).not.toThrow();
+  });
+});
+
+describe('column statistics (four rows per visit)', () => {
+  it('match a row-by-row float64 sum for every chunk length', () => {
+    // 4 × 5 rows in chunks of 1…6 rows: each chunk ends with 0–3 rows after the last group of four.
+    for (let rowsPerChunk = 1; rowsPerChunk <= 6; rowsPerChunk++) {
+      const x = chunkedMatrix(23, 5, rowsPerChunk, rowsPerChunk);
+      const mean = new Float64Array(5);
+      for (let i = 0; i < x.rows; i++) x.row(i).forEach((v, j) => (mean[j]! += v));
+      mean.forEach((s, j) => (mean[j] = s / x.rows));
+      const squares = new Float64Array(5);
+      for (let i = 0; i < x.rows; i++) x.row(i).forEach((v, j) => (squares[j]! += (v - mean[j]!) ** 2));
+      const means = columnMeans(x);
+      const ours = sumsOfSquares(x, mean);
+      for (let j = 0; j < 5; j++) {
+        expect(means[j]).toBeCloseTo(mean[j]!, 12);
+        expect(ours[j]! / squares[j]!).toBeCloseTo(1, 12);
+      }
+    }
+  });
+});
