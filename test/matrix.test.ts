@@ -39,7 +39,7 @@ describe('Matrix.assertFinite', () => {
 
 describe('column statistics (four rows per visit)', () => {
   it('match a row-by-row float64 sum for every chunk length', () => {
-    // 4 × 5 rows in chunks of 1…6 rows: each chunk ends with 0–3 rows after the last group of four.
+    // 23 rows of 5 columns in chunks of 1…6 rows: chunks end with 0–3 rows after their last group of four.
     for (let rowsPerChunk = 1; rowsPerChunk <= 6; rowsPerChunk++) {
       const x = chunkedMatrix(23, 5, rowsPerChunk, rowsPerChunk);
       const mean = new Float64Array(5);
