@@ -101,7 +101,10 @@ function transposedBlock(x: Matrix, start: number, rows: number, center: Float64
   return out;
 }
 
-/** Rows summed per visit of the column sums below: one load and store of each running sum per four values. */
+/**
+ * Rows per visit of the running sums in the two column statistics below (one load and store of
+ * each sum per four values). Not a tuning knob: their loop bodies are written out for four rows.
+ */
 const ROWS_PER_VISIT = 4;
 
 /** Column means of x, float64; four rows added per visit of the running sums (about 3× faster than row by row here). */
