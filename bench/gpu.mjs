@@ -349,7 +349,9 @@ async function silhouetteShape(name, { n, d, clusters, sklearnRows }, seed) {
   peerTasks.push({ name, op: 'silhouette', n, d, k: clusters, seed, clusters, sklearn_rows: sklearnRows });
 }
 
-/** The other primitives at one moderate shape each: distance tiles, k-NN, similarity, k-means++. */
+const MINI_BATCH = { rows: 1024, k: 64 };
+
+/** The other primitives at one moderate shape each: distance tiles, k-NN, similarity, k-means++, a mini-batch step. */
 async function primitives(seed) {
   const { a, b, d, texts } = S.pairs;
   log(`\nprimitives: A=${a} B=${b} D=${d}`);
@@ -369,9 +371,15 @@ async function primitives(seed) {
     await seeding.commit(0);
   }, 3);
   seeding.dispose();
+  // Mini-batch k-means' step: 1024 listed rows gathered on the device, assigned, summed, read back.
+  const session = await gpu.startLloyd(gb, MINI_BATCH.k, { bounds: false });
+  const centroids = rowsOf(B, initRows(b, MINI_BATCH.k));
+  let draw = 0;
+  out.miniBatchStepMs = await wall(() => session.stepRows(centroids, Int32Array.from({ length: MINI_BATCH.rows }, () => (draw = (draw + 104729) % b))), 5);
+  session.dispose();
   [ga, gb, gt].forEach((m) => m.dispose());
   for (const [k, v] of Object.entries(out)) log(`  ${k}: ${v.toFixed(2)} ms`);
-  results.push({ name: 'primitives', shape: { a, b, d, texts, knn: 10, seedingCandidates: 8 }, webgpu: out });
+  results.push({ name: 'primitives', shape: { a, b, d, texts, knn: 10, seedingCandidates: 8, miniBatch: MINI_BATCH }, webgpu: out });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,6 +442,7 @@ function writeReport() {
     const s = byName.primitives.shape;
     rows.push([`distances ${s.a}×${s.b} D=${s.d} / knn k=10`, `${fmtMs(w.distancesMs)} / ${fmtMs(w.knnMs)}`, '', '', '']);
     rows.push([`similarity ${s.b}×${s.texts} / ++ round`, `${fmtMs(w.similarityMs)} / ${fmtMs(w.seedingRoundMs)}`, '', '', '']);
+    rows.push([`mini-batch step, ${s.miniBatch.rows} of ${s.b} rows, K=${s.miniBatch.k}`, fmtMs(w.miniBatchStepMs), '', '', '']);
   }
 
   const report = {

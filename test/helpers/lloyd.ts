@@ -48,7 +48,15 @@ export async function expectRowSteps(session: LloydSession, x: Matrix, centroids
   const n = x.rows;
   await session.step(centroids, { accumulate: false, labels: false });
   const labels = await session.labels();
-  const lists = [Int32Array.of(0), Int32Array.from({ length: 37 }, (_, i) => (i * 7919) % n), Int32Array.of(n - 1, 0, n - 1, n >> 1, n - 1)];
+  // Two lists of one length (a backend may keep per-size state between steps), and one longer
+  // than a chunk of the chunked test lanes, with repeats.
+  const lists = [
+    Int32Array.of(0),
+    Int32Array.from({ length: 37 }, (_, i) => (i * 7919) % n),
+    Int32Array.from({ length: 37 }, (_, i) => (n - 1 - ((i * 13) % n))),
+    Int32Array.of(n - 1, 0, n - 1, n >> 1, n - 1),
+    Int32Array.from({ length: 2 * n + 3 }, (_, i) => (i * 104729) % n),
+  ];
   for (const rows of lists) {
     const got = await session.stepRows(centroids, rows);
     const reference = await new JsBackend().startLloyd(await new JsBackend().upload(x.selectRows(rows)), k, { bounds: false });
@@ -60,6 +68,9 @@ export async function expectRowSteps(session: LloydSession, x: Matrix, centroids
     got.clusterInertia.forEach((value, c) => expect(Math.abs(value - want.clusterInertia![c]!)).toBeLessThanOrEqual(1e-6 * want.inertia));
     expect(got.distanceEvaluations).toBe(rows.length * k);
   }
+  const none = await session.stepRows(centroids, new Int32Array(0));
+  expect([none.inertia, none.distanceEvaluations, ...none.counts, ...none.sums, ...none.clusterInertia].every((v) => v === 0)).toBe(true);
+  expect([none.counts.length, none.sums.length]).toEqual([k, k * x.cols]);
   expect(Array.from(await session.labels())).toEqual(Array.from(labels));
   await expect(session.stepRows(centroids, Int32Array.of(0, n))).rejects.toThrow(`rows[1] = ${n} is not a row of the ${n}-row matrix`);
 }

@@ -185,6 +185,17 @@ for (const [title, setup, x] of [
       });
     }
 
+    if (setup === chunkedOpened) {
+      // 64-row chunks: the longest list gathers from every source chunk into ten batch chunks.
+      it('mini-batch steps gather rows across chunks (stepRows)', async () => {
+        const gx = await gpu.upload(x);
+        const session = await gpu.startLloyd(gx, 5, { bounds: false });
+        await expectRowSteps(session, x, initialCentroids(x, 5), 5);
+        session.dispose();
+        gx.dispose();
+      });
+    }
+
     it('Hamerly steps', async () => {
       const gx = await gpu.upload(x);
       const jx = await js.upload(x);

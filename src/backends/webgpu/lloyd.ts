@@ -2,7 +2,8 @@
 import { checkRows, stepResult, type LloydSession, type RowStepTotals, type StepOptions, type StepResult, type StepTotals } from '../backend.js';
 import type { GpuContext, Readback, ReadHandle } from './context.js';
 import { assignKernel, assignTile, pow2, rowKernelDefines, type TileConfig } from './plan.js';
-import { GpuMatrix } from './resident.js';
+import { RowGather } from './gather.js';
+import type { GpuRows } from './resident.js';
 
 const U = 2 ** -24;
 
@@ -89,10 +90,12 @@ export class GpuLloyd implements LloydSession {
   private previous: Float64Array | undefined;
   private steps = 0;
   private disposed = false;
+  /** Mini-batch steps: the listed rows gathered on the device, and a session over them (kept while the batch size stays). */
+  private miniBatch: { gather: RowGather; session: GpuLloyd } | undefined;
 
   private constructor(
     private readonly ctx: GpuContext,
-    private readonly x: GpuMatrix,
+    private readonly x: GpuRows,
     private readonly k: number,
     private readonly bounds: boolean,
     readonly tile: TileConfig,
@@ -101,7 +104,7 @@ export class GpuLloyd implements LloydSession {
     private readonly shared: SharedBuffers,
   ) {}
 
-  static async create(ctx: GpuContext, x: GpuMatrix, k: number, bounds: boolean, tuning: LloydTuning = {}): Promise<GpuLloyd> {
+  static async create(ctx: GpuContext, x: GpuRows, k: number, bounds: boolean, tuning: LloydTuning = {}): Promise<GpuLloyd> {
     x.assertLive();
     const dp4 = x.dp4;
     const maxRows = Math.max(...x.chunks.map((c) => c.rows));
@@ -371,20 +374,23 @@ export class GpuLloyd implements LloydSession {
     if (this.disposed) throw new Error('LloydSession used after dispose()');
     if (this.bounds) throw new Error('stepRows: this session keeps bounds; start it with bounds: false');
     checkRows(rows, this.x.rows);
-    // No gather kernel yet: the listed rows are copied on the host and assigned as a matrix of
-    // their own (a mini-batch is small; its cost here is the round trip, not the copy).
-    const batch = await GpuMatrix.upload(this.ctx, this.x.host.selectRows(rows));
-    try {
-      const session = await GpuLloyd.create(this.ctx, batch, this.k, false);
-      try {
-        const { inertia, sums, counts, clusterInertia, distanceEvaluations } = await session.step(centroids, { accumulate: true, labels: false });
-        return { inertia, sums: sums!, counts: counts!, clusterInertia: clusterInertia!, distanceEvaluations };
-      } finally {
-        session.dispose();
-      }
-    } finally {
-      batch.dispose();
+    if (rows.length === 0) {
+      const { k } = this;
+      return { inertia: 0, sums: new Float64Array(k * this.x.cols), counts: new Float64Array(k), clusterInertia: new Float64Array(k), distanceEvaluations: 0 };
     }
+    if (this.miniBatch?.gather.batch.rows !== rows.length) {
+      this.disposeMiniBatch();
+      const gather = await RowGather.create(this.ctx, this.x, rows.length);
+      try {
+        this.miniBatch = { gather, session: await GpuLloyd.create(this.ctx, gather.batch, this.k, false) };
+      } catch (error) {
+        gather.dispose();
+        throw error;
+      }
+    }
+    await this.miniBatch.gather.gather(rows);
+    const { inertia, sums, counts, clusterInertia, distanceEvaluations } = await this.miniBatch.session.step(centroids, { accumulate: true, labels: false });
+    return { inertia, sums: sums!, counts: counts!, clusterInertia: clusterInertia!, distanceEvaluations };
   }
 
   async labels(): Promise<Int32Array> {
@@ -473,9 +479,16 @@ export class GpuLloyd implements LloydSession {
     }
   }
 
+  private disposeMiniBatch(): void {
+    this.miniBatch?.session.dispose();
+    this.miniBatch?.gather.dispose();
+    this.miniBatch = undefined;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.disposeMiniBatch();
     for (const b of this.shared.own) b.destroy();
   }
 }

@@ -29,18 +29,18 @@ export function chunkRows(ctx: GpuContext, dp4: number): number {
 }
 
 /**
- * A matrix resident on the GPU: its rows in chunks of storage buffers (10M × 512 floats is
- * 20 GB, ten 2 GB bindings on an H100), columns padded with zeros to a multiple of four so
- * every kernel reads vec4s (zeros change no distance, dot product or norm).
+ * Rows resident on the GPU, in chunks of storage buffers (10M × 512 floats is 20 GB, ten 2 GB
+ * bindings on an H100), columns padded with zeros to a multiple of four so every kernel reads
+ * vec4s (zeros change no distance, dot product or norm). Every chunk but the last holds
+ * `chunkRows(ctx, dp4)` rows.
  *
- * `mean` is an approximate column mean (from at most 65,536 evenly spaced rows): the expanded
- * distance form ‖x‖² − 2x·c + ‖c‖² is computed on x − mean and c − mean, which keeps its
- * cancellation error at the scale of the data's spread rather than of its offset.
+ * `mean` is an approximate column mean: the expanded distance form ‖x‖² − 2x·c + ‖c‖² is
+ * computed on x − mean and c − mean, which keeps its cancellation error at the scale of the
+ * data's spread rather than of its offset.
  */
-export class GpuMatrix implements DeviceMatrix {
+export class GpuRows {
   readonly rows: number;
   readonly cols: number;
-  readonly host: Matrix;
   readonly dp4: number;
   readonly chunks: readonly GpuChunk[];
   readonly mean: Float32Array;
@@ -48,10 +48,9 @@ export class GpuMatrix implements DeviceMatrix {
   private readonly norms = new Map<string, GPUBuffer>();
   private disposed = false;
 
-  private constructor(private readonly ctx: GpuContext, host: Matrix, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
-    this.rows = host.rows;
-    this.cols = host.cols;
-    this.host = host;
+  protected constructor(protected readonly ctx: GpuContext, rows: number, cols: number, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
+    this.rows = rows;
+    this.cols = cols;
     this.dp4 = dp4;
     this.chunks = chunks;
     this.mean = mean;
@@ -59,30 +58,12 @@ export class GpuMatrix implements DeviceMatrix {
     this.blocks = last.blockStart + Math.ceil(last.rows / 256);
   }
 
-  static async upload(ctx: GpuContext, host: Matrix): Promise<GpuMatrix> {
-    const dp4 = Math.ceil(host.cols / 4);
-    const rowBytes = dp4 * 16;
-    if (rowBytes > ctx.limits.maxBinding) {
-      throw new ClusterkitError(
-        'backend',
-        `webgpu: one row of ${host.cols} float32 values (${rowBytes} bytes) exceeds this device's storage binding limit (${ctx.limits.maxBinding} bytes)`,
-      );
-    }
-    const perChunk = chunkRows(ctx, dp4);
-    if (perChunk < 1) throw new ClusterkitError('backend', `webgpu: the storage binding limit (${ctx.limits.maxBinding} bytes) is too small`);
-    const mean = columnMean(host, dp4 * 4);
-    const chunks: GpuChunk[] = [];
-    await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
-      let blockStart = 0;
-      for (let rowStart = 0; rowStart < host.rows; rowStart += perChunk) {
-        const rows = Math.min(perChunk, host.rows - rowStart);
-        const buffer = ctx.storage(rows * rowBytes, `matrix rows ${rowStart}..${rowStart + rows - 1}`);
-        chunks.push({ rowStart, rows, buffer, blockStart });
-        blockStart += Math.ceil(rows / 256);
-        writeRows(ctx, host, buffer, rowStart, rows, dp4);
-      }
-    });
-    return new GpuMatrix(ctx, host, dp4, chunks, mean);
+  /**
+   * Room for `rows` rows of `cols` values, left for kernels to fill (a gathered mini-batch);
+   * `mean` is the centring of the matrix they come from. Call inside a GpuContext guard.
+   */
+  static allocate(ctx: GpuContext, rows: number, cols: number, mean: Float32Array): GpuRows {
+    return new GpuRows(ctx, rows, cols, Math.ceil(cols / 4), allocateChunks(ctx, rows, cols), mean);
   }
 
   /** The chunk-local pieces of global rows [start, end). */
@@ -121,6 +102,49 @@ export class GpuMatrix implements DeviceMatrix {
     for (const buffer of this.norms.values()) buffer.destroy();
     this.norms.clear();
   }
+}
+
+/**
+ * A host matrix uploaded to the GPU: its rows resident (see GpuRows), centred on the column
+ * mean of at most 65,536 evenly spaced rows, and the host copy kept for single rows.
+ */
+export class GpuMatrix extends GpuRows implements DeviceMatrix {
+  readonly host: Matrix;
+
+  private constructor(ctx: GpuContext, host: Matrix, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
+    super(ctx, host.rows, host.cols, dp4, chunks, mean);
+    this.host = host;
+  }
+
+  static async upload(ctx: GpuContext, host: Matrix): Promise<GpuMatrix> {
+    const dp4 = Math.ceil(host.cols / 4);
+    const mean = columnMean(host, dp4 * 4);
+    let chunks: GpuChunk[] = [];
+    await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
+      chunks = allocateChunks(ctx, host.rows, host.cols);
+      for (const { buffer, rowStart, rows } of chunks) writeRows(ctx, host, buffer, rowStart, rows, dp4);
+    });
+    return new GpuMatrix(ctx, host, dp4, chunks, mean);
+  }
+}
+
+/** Storage buffers for `rows` rows of `cols` values padded to vec4s, `chunkRows` rows each (the last fewer). */
+function allocateChunks(ctx: GpuContext, rows: number, cols: number): GpuChunk[] {
+  const dp4 = Math.ceil(cols / 4);
+  const rowBytes = dp4 * 16;
+  if (rowBytes > ctx.limits.maxBinding) {
+    throw new ClusterkitError('backend', `webgpu: one row of ${cols} float32 values (${rowBytes} bytes) exceeds this device's storage binding limit (${ctx.limits.maxBinding} bytes)`);
+  }
+  const perChunk = chunkRows(ctx, dp4);
+  if (perChunk < 1) throw new ClusterkitError('backend', `webgpu: the storage binding limit (${ctx.limits.maxBinding} bytes) is too small`);
+  const chunks: GpuChunk[] = [];
+  let blockStart = 0;
+  for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
+    const count = Math.min(perChunk, rows - rowStart);
+    chunks.push({ rowStart, rows: count, buffer: ctx.storage(count * rowBytes, `matrix rows ${rowStart}..${rowStart + count - 1}`), blockStart });
+    blockStart += Math.ceil(count / 256);
+  }
+  return chunks;
 }
 
 /** Copies host rows [rowStart, rowStart + rows) into `buffer`, padding columns to dp4·4. */
