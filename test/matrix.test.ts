@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../src/matrix.js';
-import { columnMeans, sumsOfSquares } from '../src/prep/gram.js';
+import { columnMeans, sumsOfSquares } from '../src/prep/column-sums.js';
+import { columnMoments, scaleMatrix } from '../src/prep/matrix-scale.js';
+import { Moments } from '../src/prep/stats.js';
 import { Rng } from '../src/rng.js';
 
 /** A matrix of `rowsPerChunk` rows per chunk (the last one shorter), values drawn from `seed`. */
@@ -52,6 +54,27 @@ describe('column statistics (four rows per visit)', () => {
       for (let j = 0; j < 5; j++) {
         expect(means[j]).toBeCloseTo(mean[j]!, 12);
         expect(ours[j]! / squares[j]!).toBeCloseTo(1, 12);
+      }
+    }
+  });
+
+  it('column moments and the scaled matrix agree with a row-by-row reference for every chunk length', () => {
+    for (let rowsPerChunk = 1; rowsPerChunk <= 6; rowsPerChunk++) {
+      const x = chunkedMatrix(23, 5, rowsPerChunk, 10 + rowsPerChunk);
+      const moments = columnMoments(x);
+      for (let j = 0; j < 5; j++) {
+        const want = new Moments();
+        want.add(Float64Array.from({ length: x.rows }, (_, i) => x.row(i)[j]!));
+        expect([moments[j]!.count, moments[j]!.min, moments[j]!.max]).toEqual([want.count, want.min, want.max]);
+        expect(moments[j]!.mean).toBeCloseTo(want.mean, 12);
+        expect(moments[j]!.m2 / want.m2).toBeCloseTo(1, 12);
+      }
+      for (const method of ['standard', 'minmax'] as const) {
+        const { matrix, center, scale, offset } = scaleMatrix(x, method);
+        for (let i = 0; i < x.rows; i++) {
+          const want = Array.from(x.row(i), (v, j) => Math.fround((v - center[j]!) * (1 / scale[j]!) + offset[j]!));
+          expect(Array.from(matrix.row(i))).toEqual(want);
+        }
       }
     }
   });

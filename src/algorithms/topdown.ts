@@ -1,7 +1,7 @@
 import type { Backend, DeviceMatrix } from '../backends/backend.js';
 import { inputError, optionError } from '../errors.js';
 import { Matrix } from '../matrix.js';
-import { columnMeans } from '../prep/gram.js';
+import { columnMeans } from '../prep/column-sums.js';
 import { Rng } from '../rng.js';
 import { fitKMeans, kmeansPlusPlus, lloyd, resolveKMeansOptions, type KMeansOptions } from './kmeans.js';
 import { bestK, sweep, type SweepEntry } from './sweep.js';

@@ -2,7 +2,8 @@ import { requireChoice } from '../algorithms/validate.js';
 import type { Backend } from '../backends/backend.js';
 import { optionError } from '../errors.js';
 import { Matrix, MatrixBuilder } from '../matrix.js';
-import { columnMeans, gram, sumsOfSquares } from './gram.js';
+import { columnMeans, sumsOfSquares } from './column-sums.js';
+import { gram } from './gram.js';
 import { Float32Ranker, isConstantFeature } from './stats.js';
 
 export type CorrelationMethod = 'pearson' | 'spearman';

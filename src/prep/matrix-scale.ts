@@ -1,6 +1,7 @@
 import { requireChoice } from '../algorithms/validate.js';
 import { optionError } from '../errors.js';
 import { Matrix, MatrixBuilder } from '../matrix.js';
+import { addColumnSums, addDeviations } from './column-sums.js';
 import {
   checkScaleSettings,
   minmaxScale,
@@ -40,7 +41,20 @@ export function scaleMatrix(x: Matrix, method: ScaleMethod, settings: ScaleSetti
   for (const chunk of x.chunks) {
     const out = builder.reserveRows(chunk.rows);
     const { data } = chunk;
-    for (let row = 0; row < data.length; row += d) {
+    // Four rows per visit of a column's three constants (written out: not a tuning knob).
+    let row = 0;
+    for (const end = data.length - 4 * d; row <= end; row += 4 * d) {
+      for (let j = 0, at = row; j < d; j++, at++) {
+        const c = center[j]!;
+        const f = inverse[j]!;
+        const o = offset[j]!;
+        out[at] = (data[at]! - c) * f + o;
+        out[at + d] = (data[at + d]! - c) * f + o;
+        out[at + 2 * d] = (data[at + 2 * d]! - c) * f + o;
+        out[at + 3 * d] = (data[at + 3 * d]! - c) * f + o;
+      }
+    }
+    for (; row < data.length; row += d) {
       for (let j = 0; j < d; j++) out[row + j] = (data[row + j]! - center[j]!) * inverse[j]! + offset[j]!;
     }
   }
@@ -65,53 +79,48 @@ function matrixScales(x: Matrix, method: ScaleMethod, settings: ScaleSettings): 
 }
 
 /**
- * Count, mean, M2 and (withRange) min and max of every column of a (finite) matrix, chunk by chunk: two
- * row-major passes per chunk (sums, then squared deviations with the two-pass correction),
- * merged across chunks like Moments.add.
+ * Count, mean, M2 and (withRange) min and max of every column of a (finite) matrix, chunk by
+ * chunk: the chunk's means, then its squared deviations with the two-pass correction (see
+ * column-sums.ts), merged across chunks like Moments.add.
  */
 export function columnMoments(x: Matrix, withRange = true): Moments[] {
   const d = x.cols;
   const moments = Array.from({ length: d }, () => new Moments());
-  const sum = new Float64Array(d);
-  const min = new Float64Array(d);
-  const max = new Float64Array(d);
+  const mean = new Float64Array(d);
   const m2 = new Float64Array(d);
   const correction = new Float64Array(d);
+  const min = new Float64Array(d);
+  const max = new Float64Array(d);
   for (const chunk of x.chunks) {
     const { data, rows } = chunk;
-    sum.fill(0);
+    mean.fill(0);
     m2.fill(0);
     correction.fill(0);
-    min.fill(Infinity);
-    max.fill(-Infinity);
-    if (withRange) {
-      for (let offset = 0; offset < data.length; offset += d) {
-        for (let j = 0; j < d; j++) {
-          const v = data[offset + j]!;
-          sum[j]! += v;
-          if (v < min[j]!) min[j] = v;
-          if (v > max[j]!) max[j] = v;
-        }
-      }
-    } else {
-      for (let offset = 0; offset < data.length; offset += d) {
-        for (let j = 0; j < d; j++) sum[j]! += data[offset + j]!;
-      }
-    }
-    for (let j = 0; j < d; j++) sum[j]! /= rows; // now the chunk's means
-    for (let offset = 0; offset < data.length; offset += d) {
-      for (let j = 0; j < d; j++) {
-        const diff = data[offset + j]! - sum[j]!;
-        m2[j]! += diff * diff;
-        correction[j]! += diff;
-      }
-    }
+    addColumnSums(data, d, mean);
+    for (let j = 0; j < d; j++) mean[j]! /= rows;
+    addDeviations(data, d, mean, m2, correction);
+    if (withRange) columnRange(data, d, min, max);
     for (let j = 0; j < d; j++) {
       const m = moments[j]!;
-      m.merge(rows, sum[j]!, Math.max(0, m2[j]! - (correction[j]! * correction[j]!) / rows));
-      m.min = Math.min(m.min, min[j]!);
-      m.max = Math.max(m.max, max[j]!);
+      m.merge(rows, mean[j]!, Math.max(0, m2[j]! - (correction[j]! * correction[j]!) / rows));
+      if (withRange) {
+        m.min = Math.min(m.min, min[j]!);
+        m.max = Math.max(m.max, max[j]!);
+      }
     }
   }
   return moments;
+}
+
+/** Each column's smallest and largest value over the rows of `data` (d values per row). */
+function columnRange(data: Float32Array, d: number, min: Float64Array, max: Float64Array): void {
+  min.fill(Infinity);
+  max.fill(-Infinity);
+  for (let offset = 0; offset < data.length; offset += d) {
+    for (let j = 0; j < d; j++) {
+      const v = data[offset + j]!;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
+    }
+  }
 }

@@ -4,7 +4,8 @@ import type { Backend } from '../backends/backend.js';
 import { inputError, optionError } from '../errors.js';
 import { Matrix, MatrixBuilder, type MatrixChunk } from '../matrix.js';
 import { symmetricEigen } from './eigen.js';
-import { columnMeans, gram } from './gram.js';
+import { columnMeans } from './column-sums.js';
+import { gram } from './gram.js';
 
 /**
  * How the sign of each component is fixed (an eigenvector's sign is arbitrary):
