@@ -28,19 +28,24 @@ export class RowGather {
   static async create(ctx: GpuContext, source: GpuRows, size: number): Promise<RowGather> {
     source.assertLive();
     const pipeline = await ctx.pipeline('gather', { DP4: source.dp4 });
-    let made!: RowGather;
-    await ctx.guard(`allocating a batch of ${size} rows`, () => {
-      const batch = GpuRows.allocate(ctx, size, source.cols, source.mean);
-      const pairs = ctx.storage(size * 8, 'batch row pairs');
-      const groups = batch.chunks.flatMap((to) =>
-        source.chunks.map((from) => {
-          const params = ctx.uniform([0, 0, 0, 0], [], 'gather params');
-          return { params, bindGroup: ctx.bindGroup(pipeline, { 0: from.buffer, 1: to.buffer, 2: pairs, 3: params }) };
-        }),
-      );
-      made = new RowGather(ctx, source, batch, pipeline, pairs, groups);
-    });
-    return made;
+    let made: RowGather | undefined;
+    try {
+      await ctx.guard(`allocating a batch of ${size} rows`, () => {
+        const batch = GpuRows.allocate(ctx, size, source.cols, source.mean);
+        const pairs = ctx.storage(size * 8, 'batch row pairs');
+        const groups = batch.chunks.flatMap((to) =>
+          source.chunks.map((from) => {
+            const params = ctx.uniform([0, 0, 0, 0], [], 'gather params');
+            return { params, bindGroup: ctx.bindGroup(pipeline, { 0: from.buffer, 1: to.buffer, 2: pairs, 3: params }) };
+          }),
+        );
+        made = new RowGather(ctx, source, batch, pipeline, pairs, groups);
+      });
+    } catch (error) {
+      made?.dispose(); // an out-of-memory error is reported after the buffers exist
+      throw error;
+    }
+    return made!;
   }
 
   /** Copies source rows rows[0], rows[1], … into batch rows 0, 1, … (valid rows, as many as the batch holds). */

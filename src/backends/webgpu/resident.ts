@@ -120,10 +120,15 @@ export class GpuMatrix extends GpuRows implements DeviceMatrix {
     const dp4 = Math.ceil(host.cols / 4);
     const mean = columnMean(host, dp4 * 4);
     let chunks: GpuChunk[] = [];
-    await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
-      chunks = allocateChunks(ctx, host.rows, host.cols);
-      for (const { buffer, rowStart, rows } of chunks) writeRows(ctx, host, buffer, rowStart, rows, dp4);
-    });
+    try {
+      await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
+        chunks = allocateChunks(ctx, host.rows, host.cols);
+        for (const { buffer, rowStart, rows } of chunks) writeRows(ctx, host, buffer, rowStart, rows, dp4);
+      });
+    } catch (error) {
+      for (const chunk of chunks) chunk.buffer.destroy(); // an out-of-memory error is reported after the buffers exist
+      throw error;
+    }
     return new GpuMatrix(ctx, host, dp4, chunks, mean);
   }
 }
