@@ -114,6 +114,7 @@ const S = tiny
       silhouette: { n: 1500, d: 32, clusters: 6, sklearnRows: 1500 },
       huge: { n: 20000, d: 32, k: 16, iters: 3 },
       pairs: { a: 256, b: 1024, d: 32, texts: 16 },
+      miniBatch: { n: 4096, d: 32, k: 8, rows: 256 },
       warmupMs: 200,
       reps: 3,
     }
@@ -126,6 +127,7 @@ const S = tiny
       silhouette: { n: 100_000, d: 512, clusters: 64, sklearnRows: 20000 },
       huge: { n: 10_000_000, d: 512, k: 1024, iters: 20 },
       pairs: { a: 4096, b: 65536, d: 512, texts: 1000 },
+      miniBatch: { n: 262_144, d: 512, k: 256, rows: 1024 },
       warmupMs: 1500,
       reps: 20,
     };
@@ -349,9 +351,7 @@ async function silhouetteShape(name, { n, d, clusters, sklearnRows }, seed) {
   peerTasks.push({ name, op: 'silhouette', n, d, k: clusters, seed, clusters, sklearn_rows: sklearnRows });
 }
 
-const MINI_BATCH = { rows: 1024, k: 64 };
-
-/** The other primitives at one moderate shape each: distance tiles, k-NN, similarity, k-means++, a mini-batch step. */
+/** The other primitives at one moderate shape each: distance tiles, k-NN, similarity, k-means++. */
 async function primitives(seed) {
   const { a, b, d, texts } = S.pairs;
   log(`\nprimitives: A=${a} B=${b} D=${d}`);
@@ -371,15 +371,25 @@ async function primitives(seed) {
     await seeding.commit(0);
   }, 3);
   seeding.dispose();
-  // Mini-batch k-means' step: 1024 listed rows gathered on the device, assigned, summed, read back.
-  const session = await gpu.startLloyd(gb, MINI_BATCH.k, { bounds: false });
-  const centroids = rowsOf(B, initRows(b, MINI_BATCH.k));
-  let draw = 0;
-  out.miniBatchStepMs = await wall(() => session.stepRows(centroids, Int32Array.from({ length: MINI_BATCH.rows }, () => (draw = (draw + 104729) % b))), 5);
-  session.dispose();
   [ga, gb, gt].forEach((m) => m.dispose());
   for (const [k, v] of Object.entries(out)) log(`  ${k}: ${v.toFixed(2)} ms`);
-  results.push({ name: 'primitives', shape: { a, b, d, texts, knn: 10, seedingCandidates: 8, miniBatch: MINI_BATCH }, webgpu: out });
+  results.push({ name: 'primitives', shape: { a, b, d, texts, knn: 10, seedingCandidates: 8 }, webgpu: out });
+}
+
+/** Mini-batch k-means' step: listed rows gathered on the device, assigned, summed, read back. */
+async function miniBatchStep(seed) {
+  const { n, d, k, rows } = S.miniBatch;
+  log(`\nminibatch: N=${n} D=${d} K=${k}, ${rows} listed rows per step`);
+  const x = makeData(n, d, 16, seed).x;
+  const gx = await gpu.upload(x);
+  const session = await gpu.startLloyd(gx, k, { bounds: false });
+  const centroids = rowsOf(x, initRows(n, k));
+  let draw = 0;
+  const stepMs = await wall(() => session.stepRows(centroids, Int32Array.from({ length: rows }, () => (draw = (draw + 104729) % n))), tiny ? 3 : 20);
+  session.dispose();
+  gx.dispose();
+  log(`  ${stepMs.toFixed(2)} ms per step`);
+  results.push({ name: 'minibatch', shape: { n, d, k, rows }, webgpu: { stepMs } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,7 +452,11 @@ function writeReport() {
     const s = byName.primitives.shape;
     rows.push([`distances ${s.a}×${s.b} D=${s.d} / knn k=10`, `${fmtMs(w.distancesMs)} / ${fmtMs(w.knnMs)}`, '', '', '']);
     rows.push([`similarity ${s.b}×${s.texts} / ++ round`, `${fmtMs(w.similarityMs)} / ${fmtMs(w.seedingRoundMs)}`, '', '', '']);
-    rows.push([`mini-batch step, ${s.miniBatch.rows} of ${s.b} rows, K=${s.miniBatch.k}`, fmtMs(w.miniBatchStepMs), '', '', '']);
+  }
+
+  if (byName.minibatch?.webgpu) {
+    const s = byName.minibatch.shape;
+    rows.push([`mini-batch step, ${s.rows} of ${s.n}×${s.d} rows, K=${s.k}`, fmtMs(byName.minibatch.webgpu.stepMs), '', '', '']);
   }
 
   const report = {
@@ -474,6 +488,7 @@ const cases = [
   ['faiss', () => fitShape('faiss', S.faiss, 13)],
   ['silhouette', () => silhouetteShape('silhouette', S.silhouette, 14)],
   ['primitives', () => primitives(15)],
+  ['minibatch', () => miniBatchStep(17)],
   ['fit-10m', () => fitShape('fit-10m', S.huge, 16, { seeding: true })],
 ];
 for (const [name, run] of cases) {
