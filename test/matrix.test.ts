@@ -27,7 +27,7 @@ describe('Matrix.assertFinite', () => {
       const row = Math.floor(at / cols);
       const chunk = x.chunkOf(row);
       chunk.data[(row - chunk.rowStart) * cols + (at % cols)] = bad;
-            expect(() => x.assertFinite()).toThrow(`column "${'abc'[at % cols]}", row ${row + 1}: value is ${bad}`);
+      expect(() => x.assertFinite()).toThrow(`column "${'abc'[at % cols]}", row ${row + 1}: value is ${bad}`);
     }
   });
 

@@ -53,6 +53,18 @@ async function compareStep(gpu: WebGpuBackend, x: Matrix, k: number, centroids: 
   }
 }
 
+/** expectRowSteps on a session with k = 5 over x resident on the GPU. */
+async function rowSteps(gpu: WebGpuBackend, x: Matrix): Promise<void> {
+  const gx = await gpu.upload(x);
+  const session = await gpu.startLloyd(gx, 5, { bounds: false });
+  try {
+    await expectRowSteps(session, x, initialCentroids(x, 5), 5);
+  } finally {
+    session.dispose();
+    gx.dispose();
+  }
+}
+
 describeGpu('webgpu Lloyd step matches the JS reference', opened, (gpu) => {
   // d = 7 pads to 8 columns; values offset by 1000 exercise centring and the df32 sums.
   const x = randomMatrix(1, 300, 7, { offset: 1000, scale: 10 });
@@ -77,13 +89,7 @@ describeGpu('webgpu Lloyd step matches the JS reference', opened, (gpu) => {
     await compareStep(gpu, wide, 1030, initialCentroids(wide, 1030), true, 'rows');
   });
 
-  it('mini-batch steps over listed rows (stepRows)', async () => {
-    const gx = await gpu.upload(x);
-    const session = await gpu.startLloyd(gx, 5, { bounds: false });
-    await expectRowSteps(session, x, initialCentroids(x, 5), 5);
-    session.dispose();
-    gx.dispose();
-  });
+  it('mini-batch steps over listed rows (stepRows)', () => rowSteps(gpu, x));
 
   it('data stays resident across steps: only centroids in, results out', async () => {
     const data = blobs(4, 500, 6, 4);
@@ -187,13 +193,7 @@ for (const [title, setup, x] of [
 
     if (setup === chunkedOpened) {
       // 64-row chunks: the longest list gathers from every source chunk into ten batch chunks.
-      it('mini-batch steps gather rows across chunks (stepRows)', async () => {
-        const gx = await gpu.upload(x);
-        const session = await gpu.startLloyd(gx, 5, { bounds: false });
-        await expectRowSteps(session, x, initialCentroids(x, 5), 5);
-        session.dispose();
-        gx.dispose();
-      });
+      it('mini-batch steps gather rows across chunks (stepRows)', () => rowSteps(gpu, x));
     }
 
     it('Hamerly steps', async () => {

@@ -48,10 +48,10 @@ export class GpuRows {
   private readonly norms = new Map<string, GPUBuffer>();
   private disposed = false;
 
-  protected constructor(protected readonly ctx: GpuContext, rows: number, cols: number, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
+  protected constructor(protected readonly ctx: GpuContext, rows: number, cols: number, chunks: GpuChunk[], mean: Float32Array) {
     this.rows = rows;
     this.cols = cols;
-    this.dp4 = dp4;
+    this.dp4 = Math.ceil(cols / 4);
     this.chunks = chunks;
     this.mean = mean;
     const last = chunks[chunks.length - 1]!;
@@ -63,7 +63,7 @@ export class GpuRows {
    * `mean` is the centring of the matrix they come from. Call inside a GpuContext guard.
    */
   static allocate(ctx: GpuContext, rows: number, cols: number, mean: Float32Array): GpuRows {
-    return new GpuRows(ctx, rows, cols, Math.ceil(cols / 4), allocateChunks(ctx, rows, cols), mean);
+    return new GpuRows(ctx, rows, cols, allocateChunks(ctx, rows, cols), mean);
   }
 
   /** The chunk-local pieces of global rows [start, end). */
@@ -111,8 +111,8 @@ export class GpuRows {
 export class GpuMatrix extends GpuRows implements DeviceMatrix {
   readonly host: Matrix;
 
-  private constructor(ctx: GpuContext, host: Matrix, dp4: number, chunks: GpuChunk[], mean: Float32Array) {
-    super(ctx, host.rows, host.cols, dp4, chunks, mean);
+  private constructor(ctx: GpuContext, host: Matrix, chunks: GpuChunk[], mean: Float32Array) {
+    super(ctx, host.rows, host.cols, chunks, mean);
     this.host = host;
   }
 
@@ -129,7 +129,7 @@ export class GpuMatrix extends GpuRows implements DeviceMatrix {
       for (const chunk of chunks) chunk.buffer.destroy(); // an out-of-memory error is reported after the buffers exist
       throw error;
     }
-    return new GpuMatrix(ctx, host, dp4, chunks, mean);
+    return new GpuMatrix(ctx, host, chunks, mean);
   }
 }
 
