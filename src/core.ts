@@ -7,7 +7,7 @@ export { Engine, type EngineOptions, type KMeansResult, type MiniBatchKMeansMode
 export { Matrix, MatrixBuilder, type MatrixChunk } from './matrix.js';
 export { ClusterkitError, DeviceLostError, type ErrorKind } from './errors.js';
 export { Rng } from './rng.js';
-export type { DataInput, ColumnSelection } from './input.js';
+export { Dataset, type DataInput, type LoadInput, type ColumnSelection } from './input.js';
 export type { BackendName, Metric } from './backends/backend.js';
 export { probeBackends, type BackendChoice, type BackendProbe } from './backends/select.js';
 export type { KMeansOptions, KMeansInit, KMeansProgress } from './algorithms/kmeans.js';

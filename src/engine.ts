@@ -9,7 +9,7 @@ import { sweep, type SweepOptions, type SweepResult } from './algorithms/sweep.j
 import { bisectingKMeans, topDown, type BisectingKMeansOptions, type BisectingKMeansResult, type TopDownOptions, type TopDownResult } from './algorithms/topdown.js';
 import type { Backend, BackendName, DeviceMatrix } from './backends/backend.js';
 import { createBackend, type BackendChoice, type BackendOptions } from './backends/select.js';
-import { toMatrix, type ColumnSelection, type DataInput } from './input.js';
+import { Dataset, type ColumnSelection, type DataInput, type LoadInput } from './input.js';
 import { DeviceLostError } from './errors.js';
 import type { Matrix } from './matrix.js';
 import { correlationMatrix, type CorrelationOptions } from './prep/correlate.js';
@@ -158,6 +158,23 @@ export class Engine {
     return { ...fit, predict: this.predictor(fit.centroids, options) };
   }
 
+  /**
+   * Reads data once and keeps it resident on the backend until the Dataset is disposed; pass
+   * the Dataset to several calls to upload it only once. A table file (`openTable`), table or
+   * stream of record batches is uploaded while it is read, batch by batch.
+   */
+  async load(x: LoadInput, selection: ColumnSelection = {}): Promise<Dataset> {
+    this.assertLive();
+    const dataset = new Dataset(x, selection);
+    try {
+      await this.run(() => dataset.residentOn(this.impl));
+    } catch (error) {
+      dataset.dispose();
+      throw error;
+    }
+    return dataset;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -165,38 +182,44 @@ export class Engine {
   }
 
   private async matrix(x: DataInput, selection: ColumnSelection): Promise<Matrix> {
-    if (this.disposed) throw new Error('Engine: used after dispose()');
-    return toMatrix(x, selection);
+    this.assertLive();
+    return x instanceof Dataset ? x.matrix : new Dataset(x, selection).hostMatrix();
   }
 
-  /** Uploads `x` for the duration of `work`, then frees the backend's copy. */
+  /** Uploads `x` for the duration of `work`, then frees the backend's copy (a loaded Dataset stays). */
   private async withResident<T>(x: DataInput, selection: ColumnSelection, work: (resident: DeviceMatrix) => Promise<T>): Promise<T> {
     return this.withResidentPair(x, undefined, selection, work);
   }
 
-  /** Both inputs resident for the duration of `work` (B is optional). */
+  /**
+   * Both inputs resident for the duration of `work` (B is optional). Tables and streams are
+   * uploaded while they are read; on a retry after device loss, from the host copy.
+   */
   private async withResidentPair<T>(
     a: DataInput,
     b: DataInput | undefined,
     selection: ColumnSelection,
     work: (ra: DeviceMatrix, rb: DeviceMatrix) => Promise<T>,
   ): Promise<T> {
-    const ma = await this.matrix(a, selection);
-    const mb = b === undefined ? ma : await this.matrix(b, selection);
-    return this.run(async () => {
-      const ra = await this.impl.upload(ma);
-      try {
-        if (b === undefined) return await work(ra, ra);
-        const rb = await this.impl.upload(mb);
-        try {
-          return await work(ra, rb);
-        } finally {
-          rb.dispose();
-        }
-      } finally {
-        ra.dispose();
-      }
-    });
+    this.assertLive();
+    const owned: Dataset[] = [];
+    const dataset = (x: DataInput) => {
+      if (x instanceof Dataset) return x;
+      const made = new Dataset(x, selection);
+      owned.push(made);
+      return made;
+    };
+    const da = dataset(a);
+    const db = b === undefined ? da : dataset(b);
+    try {
+      return await this.run(async () => work(await da.residentOn(this.impl), await db.residentOn(this.impl)));
+    } finally {
+      for (const made of owned) made.dispose();
+    }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('Engine: used after dispose()');
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 export * from './core.js';
 export { openTable, readMatrix, writeTable, appendColumns, dropColumns, schemaWith } from './io/index.js';
-export type { TableFormat, TableSource, MatrixInput, MatrixRead, NewColumn } from './io/index.js';
+export type { TableFormat, TableSource, MatrixInput, MatrixRead, ReadOptions, NewColumn } from './io/index.js';
 export {
   fitImputer,
   fitWinsorizer,

@@ -172,20 +172,25 @@ function emptyChunks(rows: number, d: number): MatrixChunk[] {
 /**
  * Appends rows into chunks of bounded size. Readers stream record batches through one of
  * these, so a large file becomes float32 chunks without ever being a JS array of rows.
+ * `onChunk` sees each chunk as soon as it is complete (the built matrix holds that same chunk),
+ * so a backend can upload it while the next is being read.
  */
 export class MatrixBuilder {
   readonly cols: number;
-  private readonly chunkRows: number;
+  /** Rows per chunk: reserveRows takes at most this many at a time. */
+  readonly chunkRows: number;
   private readonly columnNames: readonly string[] | undefined;
   private readonly chunks: MatrixChunk[] = [];
   private current: Float32Array;
   private filled = 0; // rows in `current`
   private total = 0;
+  private readonly onChunk: ((chunk: MatrixChunk) => void) | undefined;
 
-  constructor(cols: number, columnNames?: readonly string[], chunkElements = DEFAULT_CHUNK_ELEMENTS) {
+  constructor(cols: number, columnNames?: readonly string[], chunkElements = DEFAULT_CHUNK_ELEMENTS, onChunk?: (chunk: MatrixChunk) => void) {
     if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`MatrixBuilder: bad column count ${cols}`);
     this.cols = cols;
     this.columnNames = columnNames;
+    this.onChunk = onChunk;
     this.chunkRows = Math.max(1, Math.floor(chunkElements / cols));
     this.current = new Float32Array(0);
   }
@@ -241,8 +246,10 @@ export class MatrixBuilder {
   private flush(): void {
     if (this.filled === 0) return;
     const rowStart = this.total - this.filled;
-    this.chunks.push({ rowStart, rows: this.filled, data: this.current.subarray(0, this.filled * this.cols) });
+    const chunk = { rowStart, rows: this.filled, data: this.current.subarray(0, this.filled * this.cols) };
+    this.chunks.push(chunk);
     this.current = new Float32Array(0);
     this.filled = 0;
+    this.onChunk?.(chunk);
   }
 }

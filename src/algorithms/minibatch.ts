@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Backend, LloydSession, RowStepTotals } from '../backends/backend.js';
 import { ClusterkitError, inputError, optionError } from '../errors.js';
-import { toMatrix, type DataInput } from '../input.js';
+import { Dataset, toMatrix, type DataInput } from '../input.js';
 import type { ColumnSelection } from '../io/to-matrix.js';
 import { Matrix, MatrixBuilder } from '../matrix.js';
 import { Rng } from '../rng.js';
@@ -718,7 +718,7 @@ export function standardizedPasses(passes: MatrixPasses, mean: Float64Array, sca
 }
 
 /**
- * What `engine.miniBatchKMeans` accepts: data in memory (a Matrix or an Arrow table: sampled as
+ * What `engine.miniBatchKMeans` accepts: data in memory (a Matrix, Dataset or Arrow table: sampled as
  * scikit-learn samples), or data read again on each pass (a MiniBatchSource, or a re-iterable
  * collection of record batches such as an array). A one-shot stream (an iterator, e.g. an async
  * generator object) cannot be read more than once and is refused.
@@ -733,7 +733,7 @@ export async function miniBatchKMeans(
   resolveMiniBatchOptions(options); // bad options fail before any data is read
   const { columns, embedding, exclude, ...rest } = options;
   const selection: ColumnSelection = { columns, embedding, exclude };
-  if (input instanceof Matrix || isArrowTable(input)) {
+  if (input instanceof Matrix || input instanceof Dataset || isArrowTable(input)) {
     return miniBatchKMeansInMemory(backend, await toMatrix(input as DataInput, selection), rest);
   }
   if (typeof input === 'function' || (typeof input === 'object' && input !== null && 'batches' in input && typeof input.batches === 'function')) {

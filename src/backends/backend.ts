@@ -1,4 +1,4 @@
-import type { Matrix } from '../matrix.js';
+import type { Matrix, MatrixChunk } from '../matrix.js';
 
 /**
  * The primitive kernels every backend implements. Algorithms (src/algorithms) are written once
@@ -24,6 +24,31 @@ export interface DeviceMatrix {
   /** The host matrix it was uploaded from (algorithms read single rows from it). */
   readonly host: Matrix;
   dispose(): void;
+}
+
+/**
+ * A matrix handed to a backend while it is being read (record batches streamed in): each chunk
+ * as soon as the reader completes it, so its transfer overlaps the reading of the next.
+ */
+export interface MatrixUpload {
+  /** The next rows read (continuing the last chunk added); the finished host matrix holds this same chunk. */
+  add(chunk: MatrixChunk): void;
+  /**
+   * The read is complete and `host` holds every chunk added: the resident matrix. Errors of the
+   * transfer (out of memory, device loss) are thrown here, after the read, so the host matrix is
+   * whole and the caller can still upload it elsewhere.
+   */
+  finish(host: Matrix): Promise<DeviceMatrix>;
+  /** The read failed: frees whatever was transferred. */
+  abort(): void;
+}
+
+/**
+ * The upload of a backend whose transfer is a copy on the calling thread (wasm, js): nothing
+ * could overlap it, so the whole matrix is uploaded once read.
+ */
+export function uploadWhenRead(backend: Pick<Backend, 'upload'>): MatrixUpload {
+  return { add() {}, finish: (host) => backend.upload(host), abort() {} };
 }
 
 export interface LloydOptions {
@@ -147,6 +172,9 @@ export interface Backend {
   readonly description: string;
 
   upload(matrix: Matrix): Promise<DeviceMatrix>;
+
+  /** Starts uploading a matrix of `cols` columns chunk by chunk while it is read. */
+  startUpload(cols: number): MatrixUpload;
 
   /** Starts assignment steps of `x` against k centroids (k-means, predict). */
   startLloyd(x: DeviceMatrix, k: number, options: LloydOptions): Promise<LloydSession>;

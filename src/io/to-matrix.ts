@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describeNonFinite, inputError, optionError } from '../errors.js';
-import { MatrixBuilder, type Matrix } from '../matrix.js';
+import { MatrixBuilder, type Matrix, type MatrixChunk } from '../matrix.js';
 import type { TableSource } from './read.js';
 
 export type MatrixInput =
@@ -19,6 +19,17 @@ export interface ColumnSelection {
   readonly exclude?: readonly string[];
 }
 
+/** How readMatrix builds the matrix. */
+export interface ReadOptions {
+  /** Floats per chunk of the matrix (default DEFAULT_CHUNK_ELEMENTS, 256 MiB). */
+  chunkElements?: number;
+  /**
+   * Sees each chunk of the matrix as soon as it is complete, before the next batch is read:
+   * `cols` is the matrix's column count. A backend uploads it meanwhile (Engine.load).
+   */
+  onChunk?: (chunk: MatrixChunk, cols: number) => void;
+}
+
 export interface MatrixRead {
   matrix: Matrix;
   /** The table columns used, in order (a single name for an embedding column). */
@@ -34,7 +45,7 @@ export interface MatrixRead {
  * embedding). A null, NaN or infinite value is an error naming its column and row, so the
  * resulting matrix holds only finite numbers.
  */
-export async function readMatrix(input: MatrixInput, select: ColumnSelection = {}): Promise<MatrixRead> {
+export async function readMatrix(input: MatrixInput, select: ColumnSelection = {}, { chunkElements, onChunk }: ReadOptions = {}): Promise<MatrixRead> {
   if (select.columns && select.embedding !== undefined) {
     throw optionError('embedding', 'cannot be combined with a list of columns');
   }
@@ -45,7 +56,10 @@ export async function readMatrix(input: MatrixInput, select: ColumnSelection = {
   let rows = 0;
   for await (const batch of batches) {
     plan ??= planColumns(batch.schema, select, where);
-    builder ??= new MatrixBuilder(plan.names.length, plan.names);
+    if (!builder) {
+      const cols = plan.names.length;
+      builder = new MatrixBuilder(cols, plan.names, chunkElements, onChunk && ((chunk) => onChunk(chunk, cols)));
+    }
     appendRows(plan, batch, builder, rows);
     rows += batch.numRows;
   }
@@ -170,7 +184,7 @@ export function planColumns(schema: arrow.Schema, select: ColumnSelection, where
 const SPAN_FLOATS = 1 << 18;
 
 function appendRows(plan: ColumnPlan, batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number): void {
-  const spanRows = Math.max(1, Math.floor(SPAN_FLOATS / plan.names.length));
+  const spanRows = Math.min(builder.chunkRows, Math.max(1, Math.floor(SPAN_FLOATS / plan.names.length)));
   for (let start = 0; start < batch.numRows; start += spanRows) {
     const count = Math.min(spanRows, batch.numRows - start);
     plan.fill(batch, start, count, builder.reserveRows(count), firstRow);

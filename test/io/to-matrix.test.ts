@@ -70,6 +70,39 @@ describe('readMatrix', () => {
     await expect(readMatrix(asyncOf(withNaN))).rejects.toThrow('column "x", row 8: value is NaN');
   });
 
+  it('hands each chunk over as soon as it is complete, before the next batch is read', async () => {
+    // Batches of 5 rows × 2 values into chunks of at most 3 rows: a chunk is complete when the
+    // next span of rows does not fit in it, which happens inside batches.
+    const events: string[] = [];
+    async function* batches() {
+      for (let b = 0; b < 4; b++) {
+        events.push(`batch ${b}`);
+        const x = Array.from({ length: 5 }, (_, i) => 10 * b + i);
+        yield batchOf({ x: arrow.vectorFromArray(x, new arrow.Float32()), y: arrow.vectorFromArray(x.map((v) => -v), new arrow.Float64()) });
+      }
+    }
+    const seen: { rowStart: number; rows: number; cols: number; data: Float32Array }[] = [];
+    const { matrix } = await readMatrix(batches(), {}, {
+      chunkElements: 6,
+      onChunk: (chunk, cols) => {
+        events.push(`chunk ${chunk.rowStart}+${chunk.rows}`);
+        seen.push({ ...chunk, cols });
+      },
+    });
+    expect(events).toEqual([
+      'batch 0', 'chunk 0+3',
+      'batch 1', 'chunk 3+2', 'chunk 5+3',
+      'batch 2', 'chunk 8+2', 'chunk 10+3',
+      'batch 3', 'chunk 13+2', 'chunk 15+3',
+      'chunk 18+2', // the last, when the read ends
+    ]);
+    expect(seen.map((c) => c.cols)).toEqual(new Array(seen.length).fill(2));
+    // The very chunks the matrix holds, not copies.
+    expect(seen.map((c) => c.data)).toEqual(matrix.chunks.map((c) => c.data));
+    seen.forEach((c, i) => expect(c.data).toBe(matrix.chunks[i]!.data));
+    expect(Array.from(matrix.row(7))).toEqual([12, -12]);
+  });
+
   it('names the column and row of a missing or non-finite value', async () => {
     const values = Array.from({ length: 12 }, (_, i) => i);
     const withNull = table({ ok: arrow.vectorFromArray(values), x: arrow.vectorFromArray(values.map((v) => (v === 11 ? null : v))) });

@@ -5,10 +5,12 @@ import type {
   KnnResult,
   LloydOptions,
   LloydSession,
+  MatrixUpload,
   Metric,
   SeedingState,
   SimilarityResult,
 } from '../backend.js';
+import { uploadWhenRead } from '../backend.js';
 import { cosineSimilarity, dot, forEachRow, metricValue, rowNorms, squaredDistance } from './kernels.js';
 import { JsLloyd } from './lloyd.js';
 import { JsSeeding } from './seeding.js';
@@ -25,6 +27,10 @@ export class JsBackend implements Backend {
 
   async upload(matrix: Matrix): Promise<DeviceMatrix> {
     return { rows: matrix.rows, cols: matrix.cols, host: matrix, dispose() {} };
+  }
+
+  startUpload(): MatrixUpload {
+    return uploadWhenRead(this);
   }
 
   async startLloyd(x: DeviceMatrix, k: number, options: LloydOptions): Promise<LloydSession> {

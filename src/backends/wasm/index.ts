@@ -6,10 +6,12 @@ import type {
   KnnResult,
   LloydOptions,
   LloydSession,
+  MatrixUpload,
   Metric,
   SeedingState,
   SimilarityResult,
 } from '../backend.js';
+import { uploadWhenRead } from '../backend.js';
 import { WasmContext } from './context.js';
 import { WasmLloyd } from './lloyd.js';
 import { MAX_SHARD_BYTES } from './memory.js';
@@ -72,6 +74,10 @@ export class WasmBackend implements Backend {
 
   async upload(matrix: Matrix): Promise<DeviceMatrix> {
     return uploadMatrix(this.context, matrix);
+  }
+
+  startUpload(): MatrixUpload {
+    return uploadWhenRead(this);
   }
 
   async startLloyd(x: DeviceMatrix, k: number, options: LloydOptions): Promise<LloydSession> {

@@ -7,6 +7,7 @@ import type {
   KnnResult,
   LloydOptions,
   LloydSession,
+  MatrixUpload,
   Metric,
   SeedingState,
   SimilarityResult,
@@ -16,6 +17,7 @@ import { GpuContext, type AdapterSummary, type DeviceLimits } from './context.js
 import { GpuLloyd, type LloydTuning } from './lloyd.js';
 import { pow2, rowKernelDefines, silhouetteTile, tileDefines } from './plan.js';
 import { GpuMatrix } from './resident.js';
+import { RowUpload, uploadMatrix } from './upload.js';
 import { GpuSeeding } from './seeding.js';
 
 export { GpuContext } from './context.js';
@@ -250,7 +252,11 @@ export class WebGpuBackend implements Backend {
   }
 
   async upload(matrix: Matrix): Promise<DeviceMatrix> {
-    return GpuMatrix.upload(this.ctx, matrix);
+    return uploadMatrix(this.ctx, matrix);
+  }
+
+  startUpload(cols: number): MatrixUpload {
+    return new RowUpload(this.ctx, cols);
   }
 
   async startLloyd(x: DeviceMatrix, k: number, options: LloydOptions, tuning?: LloydTuning): Promise<LloydSession> {

@@ -105,77 +105,51 @@ export class GpuRows {
 }
 
 /**
- * A host matrix uploaded to the GPU: its rows resident (see GpuRows), centred on the column
- * mean of at most 65,536 evenly spaced rows, and the host copy kept for single rows.
+ * A host matrix uploaded to the GPU (by a RowUpload): its rows resident (see GpuRows), centred
+ * on the column mean of at most 65,536 evenly spaced rows, and the host copy kept for single rows.
  */
 export class GpuMatrix extends GpuRows implements DeviceMatrix {
   readonly host: Matrix;
 
-  private constructor(ctx: GpuContext, host: Matrix, chunks: GpuChunk[], mean: Float32Array) {
-    super(ctx, host.rows, host.cols, chunks, mean);
+  constructor(ctx: GpuContext, host: Matrix, chunks: GpuChunk[]) {
+    super(ctx, host.rows, host.cols, chunks, columnMean(host, Math.ceil(host.cols / 4) * 4));
     this.host = host;
   }
+}
 
-  static async upload(ctx: GpuContext, host: Matrix): Promise<GpuMatrix> {
-    const dp4 = Math.ceil(host.cols / 4);
-    const mean = columnMean(host, dp4 * 4);
-    let chunks: GpuChunk[] = [];
-    try {
-      await ctx.guard(`uploading ${host.rows} × ${host.cols} rows`, () => {
-        chunks = allocateChunks(ctx, host.rows, host.cols);
-        for (const { buffer, rowStart, rows } of chunks) writeRows(ctx, host, buffer, rowStart, rows, dp4);
-      });
-    } catch (error) {
-      for (const chunk of chunks) chunk.buffer.destroy(); // an out-of-memory error is reported after the buffers exist
-      throw error;
-    }
-    return new GpuMatrix(ctx, host, chunks, mean);
+/** Rows per chunk for rows of `cols` values, refused with a clear error when one row cannot be bound. */
+export function checkedChunkRows(ctx: GpuContext, cols: number): number {
+  const rowBytes = Math.ceil(cols / 4) * 16;
+  if (rowBytes > ctx.limits.maxBinding) {
+    throw new ClusterkitError('backend', `webgpu: one row of ${cols} float32 values (${rowBytes} bytes) exceeds this device's storage binding limit (${ctx.limits.maxBinding} bytes)`);
   }
+  const perChunk = chunkRows(ctx, rowBytes / 16);
+  if (perChunk < 1) throw new ClusterkitError('backend', `webgpu: the storage binding limit (${ctx.limits.maxBinding} bytes) is too small`);
+  return perChunk;
 }
 
 /** Storage buffers for `rows` rows of `cols` values padded to vec4s, `chunkRows` rows each (the last fewer). */
 function allocateChunks(ctx: GpuContext, rows: number, cols: number): GpuChunk[] {
-  const dp4 = Math.ceil(cols / 4);
-  const rowBytes = dp4 * 16;
-  if (rowBytes > ctx.limits.maxBinding) {
-    throw new ClusterkitError('backend', `webgpu: one row of ${cols} float32 values (${rowBytes} bytes) exceeds this device's storage binding limit (${ctx.limits.maxBinding} bytes)`);
-  }
-  const perChunk = chunkRows(ctx, dp4);
-  if (perChunk < 1) throw new ClusterkitError('backend', `webgpu: the storage binding limit (${ctx.limits.maxBinding} bytes) is too small`);
-  const chunks: GpuChunk[] = [];
-  let blockStart = 0;
+  const rowBytes = Math.ceil(cols / 4) * 16;
+  const perChunk = checkedChunkRows(ctx, cols);
+  const filled: { buffer: GPUBuffer; rows: number }[] = [];
   for (let rowStart = 0; rowStart < rows; rowStart += perChunk) {
     const count = Math.min(perChunk, rows - rowStart);
-    chunks.push({ rowStart, rows: count, buffer: ctx.storage(count * rowBytes, `matrix rows ${rowStart}..${rowStart + count - 1}`), blockStart });
-    blockStart += Math.ceil(count / 256);
+    filled.push({ buffer: ctx.storage(count * rowBytes, `matrix rows ${rowStart}..${rowStart + count - 1}`), rows: count });
   }
-  return chunks;
+  return placeChunks(filled);
 }
 
-/** Copies host rows [rowStart, rowStart + rows) into `buffer`, padding columns to dp4·4. */
-function writeRows(ctx: GpuContext, host: Matrix, buffer: GPUBuffer, rowStart: number, rows: number, dp4: number): void {
-  const d = host.cols;
-  const dp = dp4 * 4;
-  const end = rowStart + rows;
-  for (const chunk of host.chunks) {
-    const from = Math.max(rowStart, chunk.rowStart);
-    const to = Math.min(end, chunk.rowStart + chunk.rows);
-    if (from >= to) continue;
-    const src = chunk.data.subarray((from - chunk.rowStart) * d, (to - chunk.rowStart) * d);
-    const dstOffset = (from - rowStart) * dp * 4;
-    if (dp === d) {
-      ctx.write(buffer, dstOffset, src);
-      continue;
-    }
-    // Repack in slabs of about 16 MiB.
-    const slabRows = Math.max(1, Math.floor((1 << 22) / dp));
-    for (let r = 0; r < to - from; r += slabRows) {
-      const n = Math.min(slabRows, to - from - r);
-      const slab = new Float32Array(n * dp);
-      for (let i = 0; i < n; i++) slab.set(src.subarray((r + i) * d, (r + i + 1) * d), i * dp);
-      ctx.write(buffer, dstOffset + r * dp * 4, slab);
-    }
-  }
+/** Buffers of consecutive rows, in order, as chunks: each one's first row and first 256-row block. */
+export function placeChunks(filled: readonly { buffer: GPUBuffer; rows: number }[]): GpuChunk[] {
+  let rowStart = 0;
+  let blockStart = 0;
+  return filled.map(({ buffer, rows }) => {
+    const chunk = { rowStart, rows, buffer, blockStart };
+    rowStart += rows;
+    blockStart += Math.ceil(rows / 256);
+    return chunk;
+  });
 }
 
 /** Column means from at most 65,536 evenly spaced rows, float64 then rounded; padded to dp. */
