@@ -33,9 +33,10 @@ async function readInput(input: Exclude<LoadInput, Matrix>, selection: ColumnSel
 /**
  * Data read once and kept resident on a backend across engine calls (`Engine.load`), so that
  * k-means, its silhouette and a sweep share one upload. A table or a stream of record batches
- * goes to the backend chunk by chunk while it is read: on a GPU the transfer of each chunk
- * overlaps the reading of the next. The host matrix is kept: algorithms read single rows from
- * it, and an engine that changes backend (a GPU lost mid-run) uploads it again.
+ * goes to the backend chunk by chunk while it is read: on a GPU each device chunk is written as
+ * soon as its rows are in, so its transfer overlaps the reading of the rest. The host matrix is
+ * kept: algorithms read single rows from it, and an engine that changes backend (a GPU lost
+ * mid-run) uploads it again.
  *
  * The column selection is applied when the data is read; calls given a Dataset ignore theirs.
  */

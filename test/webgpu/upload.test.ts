@@ -2,6 +2,7 @@ import { afterAll, expect, it, vi } from 'vitest';
 import { JsBackend } from '../../src/backends/js/index.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import type { GpuMatrix } from '../../src/backends/webgpu/resident.js';
+import type { RowUpload } from '../../src/backends/webgpu/upload.js';
 import { DeviceLostError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
 import { describeGpu, openGpu, randomMatrix } from './gpu.js';
@@ -42,14 +43,16 @@ function padded(x: Matrix): Float32Array {
 }
 
 describeGpu('webgpu: rows uploaded as they are read', opened, (gpu) => {
-  it('a matrix handed over in 7-row chunks lands exactly as its whole upload, chunk sizes included', async () => {
-    // 300 rows: device chunks of 64, 64, 64, 64, 44 rows; each grows 7 → 14 → 28 → 56 → 64
-    // while it fills, and the last is cut to its 44 rows. 6 columns are padded to 8, 8 are not.
+  it('a matrix handed over in 7-row chunks lands exactly as its whole upload, each device chunk written once its rows are in', async () => {
+    // 300 rows: device chunks of 64, 64, 64, 64, 44 rows. 6 columns are padded to 8, 8 are not.
     for (const cols of [6, 8]) {
       const x = randomMatrix(cols, 300, cols, { offset: -1, scale: 2, chunkRows: 7 });
-      const upload = gpu.startUpload(cols);
-      for (const chunk of x.chunks) upload.add(chunk);
-      const streamed = (await upload.finish(x)) as GpuMatrix;
+      const upload = gpu.startUpload(cols) as RowUpload;
+      for (const chunk of x.chunks) {
+        upload.add(chunk);
+        expect(upload.uploadedRows).toBe(64 * Math.floor((chunk.rowStart + chunk.rows) / 64));
+      }
+      const streamed = await upload.finish(x);
       const whole = (await gpu.upload(x)) as GpuMatrix;
       const got = await deviceRows(gpu, streamed);
       const expected = await deviceRows(gpu, whole);

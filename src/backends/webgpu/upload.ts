@@ -4,113 +4,82 @@ import type { MatrixUpload } from '../backend.js';
 import type { GpuContext } from './context.js';
 import { checkedChunkRows, GpuMatrix, placeChunks } from './resident.js';
 
-/** A device chunk being filled: room for `capacity` rows, of which the first `rows` are written. */
-interface FillingChunk {
-  buffer: GPUBuffer;
-  capacity: number;
-  rows: number;
-}
-
 /**
- * Host rows written into device chunks (see GpuRows) as they arrive, a host chunk at a time.
- * `queue.writeBuffer` stages the rows and returns: the transfer runs while the caller reads the
- * next record batch, so a streamed input is resident about when its last batch is read.
+ * Host rows written into device chunks (see GpuRows) while they are still arriving: a device
+ * chunk is made and written as soon as all its rows are in (`queue.writeBuffer` stages them
+ * and returns), so its transfer runs while the reader reads the rows of the next; the rest,
+ * up to one chunk, is written by `finish`. Every buffer is made at its final size: a stream's
+ * length is unknown, but a device chunk is complete before it is made. The host chunks are
+ * the host matrix's own, so keeping them until they are written costs nothing.
  *
- * The row count of a stream is known only at the end, so a device chunk starts with room for
- * what has arrived and doubles (a copy on the device) up to the chunk size; `finish` cuts the
- * last one to its rows. Given `expectedRows` (a whole matrix), every chunk is made at its final
- * size. Each add runs in an error scope; the first error is thrown by `finish`.
+ * A whole matrix is uploaded the same way (`uploadMatrix`). Each device chunk is written in an
+ * error scope; the first error is thrown by `finish`.
  */
 export class RowUpload implements MatrixUpload {
   private readonly rowBytes: number;
   private readonly perChunk: number;
-  private readonly filling: FillingChunk[] = [];
+  /** Host chunks holding rows not yet written to the device, in order. */
+  private readonly waiting: MatrixChunk[] = [];
+  private readonly written: { buffer: GPUBuffer; rows: number }[] = [];
   private readonly pending: Promise<void>[] = [];
   private failure: unknown;
   private rows = 0;
+  private writtenRows = 0;
 
   constructor(
     private readonly ctx: GpuContext,
     private readonly cols: number,
-    private readonly expectedRows?: number,
   ) {
     this.rowBytes = Math.ceil(cols / 4) * 16;
     this.perChunk = checkedChunkRows(ctx, cols);
+  }
+
+  /** Rows whose device chunk has been made and written so far. */
+  get uploadedRows(): number {
+    return this.writtenRows;
   }
 
   add(chunk: MatrixChunk): void {
     if (chunk.rowStart !== this.rows || chunk.data.length !== chunk.rows * this.cols) {
       throw new RangeError(`webgpu upload: a chunk at row ${chunk.rowStart} does not continue row ${this.rows} with ${this.cols} columns`);
     }
-    const first = this.rows;
+    this.waiting.push(chunk);
     this.rows += chunk.rows;
-    this.track(`uploading rows ${first + 1}–${this.rows}`, () => {
-      for (let from = first; from < this.rows; ) {
-        const index = Math.floor(from / this.perChunk);
-        const chunkStart = index * this.perChunk;
-        const to = Math.min(this.rows, chunkStart + this.perChunk);
-        const target = this.reserve(index, to - chunkStart);
-        this.write(chunk, target.buffer, chunkStart, from, to);
-        target.rows = to - chunkStart;
-        from = to;
-      }
-    });
+    while (this.rows - this.writtenRows >= this.perChunk) this.writeChunk(this.perChunk);
   }
 
   async finish(host: Matrix): Promise<GpuMatrix> {
     if (host.rows !== this.rows || host.cols !== this.cols) {
       throw new RangeError(`webgpu upload: finished with a ${host.rows} × ${host.cols} matrix after ${this.rows} rows of ${this.cols} columns`);
     }
-    const last = this.filling[this.filling.length - 1];
-    if (last && last.capacity > last.rows) this.track('trimming the last chunk of rows', () => this.resize(last, last.rows));
+    if (this.rows > this.writtenRows) this.writeChunk(this.rows - this.writtenRows);
     await Promise.all(this.pending);
     if (this.failure !== undefined) {
       this.abort();
       throw this.failure;
     }
-    return new GpuMatrix(this.ctx, host, placeChunks(this.filling));
+    return new GpuMatrix(this.ctx, host, placeChunks(this.written));
   }
 
   abort(): void {
-    for (const chunk of this.filling) chunk.buffer.destroy();
-    this.filling.length = 0;
+    for (const chunk of this.written) chunk.buffer.destroy();
+    this.written.length = 0;
+    this.waiting.length = 0;
   }
 
-  /** Runs `work` in the context's error scopes, keeping the first error for `finish`. */
-  private track(what: string, work: () => void): void {
-    this.pending.push(this.ctx.guard(what, work).catch((error: unknown) => void (this.failure ??= error)));
-  }
-
-  /** Device chunk `index` with room for at least `rows` rows (made, or grown, on demand). */
-  private reserve(index: number, rows: number): FillingChunk {
-    const chunk = this.filling[index];
-    if (chunk && rows <= chunk.capacity) return chunk;
-    const expected = this.expectedRows === undefined ? 0 : this.expectedRows - index * this.perChunk;
-    const capacity = Math.min(this.perChunk, Math.max(rows, expected, 2 * (chunk?.capacity ?? 0)));
-    if (chunk) {
-      this.resize(chunk, capacity);
-      return chunk;
-    }
-    const made = { buffer: this.allocate(index, capacity), capacity, rows: 0 };
-    this.filling.push(made);
-    return made;
-  }
-
-  /** Moves a chunk's rows into a buffer of `capacity` rows, on the device. */
-  private resize(chunk: FillingChunk, capacity: number): void {
-    const index = this.filling.indexOf(chunk);
-    const buffer = this.allocate(index, capacity);
-    const encoder = this.ctx.device.createCommandEncoder({ label: 'resizing a chunk of rows' });
-    encoder.copyBufferToBuffer(chunk.buffer, 0, buffer, 0, chunk.rows * this.rowBytes);
-    this.ctx.device.queue.submit([encoder.finish()]);
-    chunk.buffer.destroy(); // freed once the copy has run
-    chunk.buffer = buffer;
-    chunk.capacity = capacity;
-  }
-
-  private allocate(index: number, capacity: number): GPUBuffer {
-    const start = index * this.perChunk;
-    return this.ctx.storage(capacity * this.rowBytes, `matrix rows ${start}..${start + capacity - 1}`);
+  /** Makes the next device chunk, of `rows` rows, and writes the waiting host rows into it. */
+  private writeChunk(rows: number): void {
+    const start = this.writtenRows;
+    const end = start + rows;
+    this.writtenRows = end;
+    const pieces = this.waiting.filter((chunk) => chunk.rowStart < end);
+    while (this.waiting.length > 0 && this.waiting[0]!.rowStart + this.waiting[0]!.rows <= end) this.waiting.shift();
+    const work = this.ctx.guard(`uploading rows ${start + 1}–${end}`, () => {
+      const buffer = this.ctx.storage(rows * this.rowBytes, `matrix rows ${start}..${end - 1}`);
+      this.written.push({ buffer, rows });
+      for (const chunk of pieces) this.write(chunk, buffer, start, Math.max(start, chunk.rowStart), Math.min(end, chunk.rowStart + chunk.rows));
+    });
+    this.pending.push(work.catch((error: unknown) => void (this.failure ??= error)));
   }
 
   /** Writes rows [from, to) (global) of a host chunk into a device chunk whose first row is `chunkStart`, padding columns with zeros. */
@@ -134,9 +103,9 @@ export class RowUpload implements MatrixUpload {
   }
 }
 
-/** Uploads a whole host matrix (every chunk at its final size). */
+/** Uploads a whole host matrix. */
 export function uploadMatrix(ctx: GpuContext, host: Matrix): Promise<GpuMatrix> {
-  const upload = new RowUpload(ctx, host.cols, host.rows);
+  const upload = new RowUpload(ctx, host.cols);
   for (const chunk of host.chunks) upload.add(chunk);
   return upload.finish(host);
 }
