@@ -228,7 +228,10 @@ export class MatrixBuilder {
       this.current = grown;
     }
     if (this.current.length === 0) {
-      this.current = new Float32Array(Math.min(this.chunkRows, Math.max(rows, 1024)) * this.cols);
+      // Once a chunk has been filled the input is large: later chunks are made whole, sparing
+      // the copies of growing each one (as many bytes again as the data).
+      const capacityRows = this.chunks.length > 0 ? this.chunkRows : Math.min(this.chunkRows, Math.max(rows, 1024));
+      this.current = new Float32Array(capacityRows * this.cols);
     }
     const view = this.current.subarray(this.filled * this.cols, (this.filled + rows) * this.cols);
     this.filled += rows;
@@ -246,7 +249,11 @@ export class MatrixBuilder {
   private flush(): void {
     if (this.filled === 0) return;
     const rowStart = this.total - this.filled;
-    const chunk = { rowStart, rows: this.filled, data: this.current.subarray(0, this.filled * this.cols) };
+    // A chunk less than half full (the last of a large input) is copied out, so that it does not
+    // keep a whole chunk's array alive.
+    const used = this.filled * this.cols;
+    const data = 2 * used < this.current.length ? this.current.slice(0, used) : this.current.subarray(0, used);
+    const chunk = { rowStart, rows: this.filled, data };
     this.chunks.push(chunk);
     this.current = new Float32Array(0);
     this.filled = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix } from '../src/matrix.js';
+import { Matrix, MatrixBuilder } from '../src/matrix.js';
 import { columnMeans, sumsOfSquares } from '../src/prep/column-sums.js';
 import { columnMoments, scaleMatrix } from '../src/prep/matrix-scale.js';
 import { Moments } from '../src/prep/stats.js';
@@ -77,5 +77,18 @@ describe('column statistics (four rows per visit)', () => {
         }
       }
     }
+  });
+});
+
+describe('MatrixBuilder', () => {
+  it('fills whole chunks after the first, and leaves no spare room in a short last chunk', () => {
+    const values = Float32Array.from({ length: 3 * 5000 }, (_, i) => i);
+    const builder = new MatrixBuilder(3, undefined, 3 * 2048);
+    for (let start = 0; start < 5000; start += 100) builder.appendRows(values.subarray(3 * start, 3 * Math.min(5000, start + 100)));
+    const m = builder.build();
+    expect(m.chunks.map((c) => c.rows)).toEqual([2000, 2000, 1000]);
+    expect(m.toFloat32Array()).toEqual(values);
+    // 1000 rows in room for 2048: copied out rather than keeping the chunk-sized array alive.
+    expect(m.chunks[2]!.data.buffer.byteLength).toBe(1000 * 3 * 4);
   });
 });
