@@ -3,6 +3,7 @@ import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openTable, readMatrix, writeTable } from '../src/io/index.js';
 import { CliWorkDir, clusterSizes, column, IMAGES, TEXTS, WINE } from './helpers/cli.js';
+import { openGpu } from './webgpu/gpu.js';
 
 let work: CliWorkDir;
 
@@ -37,6 +38,25 @@ describe('clusterkit kmeans', () => {
       expect(clusterSizes(await column(out, 'cluster'), 3)).toEqual(result.sizes);
     });
   }
+
+  it('on webgpu, loads the file onto the GPU as it reads it and finds what js finds', async (context) => {
+    const { gpu, reason } = await openGpu();
+    gpu?.dispose();
+    if (!gpu) {
+      if (process.env.CI === 'true') throw new Error(`no WebGPU adapter in CI: ${reason}`);
+      return context.skip(reason);
+    }
+    const outputs = { js: work.path('wine-js.arrow'), webgpu: work.path('wine-webgpu.arrow') };
+    const results = Object.fromEntries(
+      Object.entries(outputs).map(([backend, out]) => [
+        backend,
+        work.json('kmeans', work.path('wine.arrow'), '--k', '3', '--exclude', 'id', '--seed', '1', '--n-init', '2', '--backend', backend, '-o', out),
+      ]),
+    );
+    expect(results.webgpu).toMatchObject({ backend: 'webgpu', n: 178, d: 13, sizes: results.js!.sizes, iterations: results.js!.iterations });
+    expect(results.webgpu!.inertia as number).toBeCloseTo(results.js!.inertia as number, 0);
+    expect(await column(outputs.webgpu, 'cluster')).toEqual(await column(outputs.js, 'cluster'));
+  });
 
   it('is deterministic for a seed and honours the k-means options', () => {
     const args = ['kmeans', WINE, '--k', '4', '--exclude', 'id', '--backend', 'js', '--seed', '7', '--n-init', '2', '--max-iter', '3', '--tol', '0', '--init', 'random'];

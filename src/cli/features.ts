@@ -3,6 +3,7 @@ import { formatOf } from '../io/files.js';
 import { appendColumns, dropColumns, openTable, readMatrix, schemaWith, writeTable, type NewColumn, type TableSource } from '../io/index.js';
 import { note, Progress } from './progress.js';
 import { Engine } from '../engine.js';
+import type { Dataset } from '../input.js';
 import type { Matrix } from '../matrix.js';
 import type { BackendName } from '../backends/backend.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/select.js';
@@ -19,7 +20,16 @@ export interface Features {
   source: TableSource;
   matrix: Matrix;
   /** Table columns the features came from. */
-  columns: string[];
+  columns: readonly string[];
+}
+
+/** The feature options as a column selection and whether to z-score. */
+function featureChoice(values: Parsed['values'], alsoExclude: string[]) {
+  const columns = listOption(values, 'columns');
+  const embedding = stringOption(values, 'embedding');
+  const exclude = [...(listOption(values, 'exclude') ?? []), ...alsoExclude];
+  const scale = choiceOption(values, 'scale', ['none', 'standard'] as const) ?? 'none';
+  return { selection: { columns, embedding, exclude }, standard: scale === 'standard' };
 }
 
 /**
@@ -28,13 +38,26 @@ export interface Features {
  * --scale standard z-scores them.
  */
 export async function readFeatures(path: string, values: Parsed['values'], alsoExclude: string[] = []): Promise<Features> {
-  const columns = listOption(values, 'columns');
-  const embedding = stringOption(values, 'embedding');
-  const exclude = [...(listOption(values, 'exclude') ?? []), ...alsoExclude];
-  const scale = choiceOption(values, 'scale', ['none', 'standard'] as const) ?? 'none';
+  const { selection, standard } = featureChoice(values, alsoExclude);
   const source = await openTable(path);
-  const read = await readMatrix(source, { columns, embedding, exclude });
-  return { source, columns: read.columns, matrix: scale === 'standard' ? standardize(read.matrix) : read.matrix };
+  const read = await readMatrix(source, selection);
+  return { source, columns: read.columns, matrix: standard ? standardize(read.matrix) : read.matrix };
+}
+
+/**
+ * The features of a table (as readFeatures reads them) loaded onto `engine`: streamed to the
+ * backend batch by batch while the file is read, unless --scale needs every row first.
+ */
+async function loadFeatures(engine: Engine, path: string, values: Parsed['values']): Promise<Features & { data: Dataset }> {
+  const { selection, standard } = featureChoice(values, []);
+  const source = await openTable(path);
+  if (standard) {
+    const read = await readMatrix(source, selection);
+    const data = await engine.load(standardize(read.matrix));
+    return { source, columns: read.columns, matrix: data.matrix, data };
+  }
+  const data = await engine.load(source, selection);
+  return { source, columns: data.columns, matrix: data.matrix, data };
 }
 
 /** Fails before any work when -o names a format that cannot be written. */
@@ -49,23 +72,31 @@ export function engineOptions(values: Parsed['values']): { backend: BackendChoic
 
 /**
  * One engine call as the clustering commands make it: on the engine --backend and --threads
- * choose, after a note naming it, with a progress bar and the wall time; the engine is disposed
- * afterwards.
+ * choose, the input's features loaded (see loadFeatures) and checked by `check` (options that
+ * depend on the row count), a note naming the backend, then `run` with a progress bar, timed
+ * (the load excluded). The engine and the data on it are freed afterwards.
  */
-export async function runOnEngine<T>(
+export async function runOnFeatures<T>(
   values: Parsed['values'],
-  matrix: Matrix,
-  run: (engine: Engine, progress: Progress) => Promise<T>,
-): Promise<{ result: T; seconds: number; backend: BackendName }> {
+  path: string,
+  check: (matrix: Matrix) => void,
+  run: (engine: Engine, data: Dataset, progress: Progress) => Promise<T>,
+): Promise<Features & { result: T; seconds: number; backend: BackendName }> {
   const engine = await Engine.create(engineOptions(values));
   try {
-    note(`${matrix.rows} rows × ${matrix.cols} features on ${engine.description}`);
-    const progress = new Progress();
-    const started = performance.now();
-    const result = await run(engine, progress);
-    const seconds = (performance.now() - started) / 1000;
-    progress.done();
-    return { result, seconds, backend: engine.backend };
+    const { data, ...features } = await loadFeatures(engine, path, values);
+    try {
+      check(features.matrix);
+      note(`${features.matrix.rows} rows × ${features.matrix.cols} features on ${engine.description}`);
+      const progress = new Progress();
+      const started = performance.now();
+      const result = await run(engine, data, progress);
+      const seconds = (performance.now() - started) / 1000;
+      progress.done();
+      return { ...features, result, seconds, backend: engine.backend };
+    } finally {
+      data.dispose();
+    }
   } finally {
     engine.dispose();
   }

@@ -1,6 +1,6 @@
 import { resolveAffinityOptions, type AffinityOptions } from '../../algorithms/affinity.js';
 import { COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, runOnFeatures, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 import { note } from '../progress.js';
 import { withFlagNames } from './agglomerative.js';
@@ -45,11 +45,10 @@ export async function affinity(argv: string[]): Promise<void> {
     seed: integerOption(values, 'seed'),
   };
   withFlagNames(() => resolveAffinityOptions(options, 1), FLAGS); // option errors before reading the data
-  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-  withFlagNames(() => resolveAffinityOptions(options, matrix.rows), FLAGS);
+  const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAffinityOptions(options, x.rows), FLAGS);
 
-  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.affinityPropagation(matrix, {
+  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+    engine.affinityPropagation(data, {
       ...options,
       onIteration: (p) => progress.update(p.iteration / p.maxIter, `iteration ${p.iteration}: ${p.exemplars} exemplars`),
     }),

@@ -4,7 +4,7 @@ import { ClusterkitError, optionError } from '../../errors.js';
 import { makeBatch } from '../../io/batch.js';
 import { writeTable } from '../../io/index.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, runOnFeatures, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 
 export const AGGLOMERATIVE_USAGE = `clusterkit agglomerative <input> (--n-clusters N | --distance-threshold T) [--linkage ward|complete|average|single]
@@ -48,13 +48,11 @@ export async function agglomerative(argv: string[]): Promise<void> {
   const linkageOut = stringOption(values, 'linkage-out');
   checkOutputPath(linkageOut);
   if (output !== undefined && output === linkageOut) throw optionError('--linkage-out', 'must not be the same file as -o');
-  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-
   const options: AgglomerativeOptions = { linkage, nClusters, distanceThreshold, precision };
-  withFlagNames(() => resolveAgglomerativeOptions(options, matrix.rows)); // bad options fail before any work
+  const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAgglomerativeOptions(options, x.rows)); // bad options fail before any work
 
-  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.agglomerative(matrix, {
+  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+    engine.agglomerative(data, {
       ...options,
       onProgress: (p) =>
         p.stage === 'distances'

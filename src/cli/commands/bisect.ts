@@ -1,7 +1,7 @@
 import type { BisectingStrategy } from '../../algorithms/topdown.js';
 import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, runOnFeatures, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 import { KMEANS_OPTIONS } from './kmeans.js';
 
@@ -41,11 +41,12 @@ export async function bisect(argv: string[]): Promise<void> {
   const seed = integerOption(values, 'seed');
   const output = stringOption(values, 'output');
   checkOutputPath(output);
-  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-  if (k > matrix.rows) throw optionError('--k', `k = ${k} is more than the ${matrix.rows} rows`);
+  const checkRows = (x: { rows: number }) => {
+    if (k > x.rows) throw optionError('--k', `k = ${k} is more than the ${x.rows} rows`);
+  };
 
-  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.bisectingKMeans(matrix, {
+  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+    engine.bisectingKMeans(data, {
       k,
       strategy,
       init,

@@ -1,7 +1,7 @@
 import { resolveKMeansOptions, type KMeansOptions } from '../../algorithms/kmeans.js';
 import { optionError } from '../../errors.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, numberOption, parse, stringOption, type Parsed } from '../args.js';
-import { checkOutputPath, FEATURE_OPTIONS, readFeatures, runOnEngine, writeWithColumns } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, runOnFeatures, writeWithColumns } from '../features.js';
 import { emit } from '../output.js';
 
 export const KMEANS_USAGE = `clusterkit kmeans <input> --k N [--columns a,b,c | --embedding col] [--exclude a,b]
@@ -46,14 +46,15 @@ export async function kmeans(argv: string[]): Promise<void> {
   const output = stringOption(values, 'output');
   checkOutputPath(output);
   const options: KMeansOptions = { k, ...kmeansCliOptions(values) };
-  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-  resolveKMeansOptions(options, matrix.rows, matrix.cols); // bad options fail before any work
-
-  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.kmeans(matrix, {
-      ...options,
-      onIteration: (p) => progress.update((p.run + p.iteration / p.maxIter) / p.runs, `run ${p.run + 1}/${p.runs} iteration ${p.iteration} inertia ${p.inertia.toPrecision(6)}`),
-    }),
+  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(
+    values,
+    positionals[0]!,
+    (x) => resolveKMeansOptions(options, x.rows, x.cols), // bad options fail before any work
+    (engine, data, progress) =>
+      engine.kmeans(data, {
+        ...options,
+        onIteration: (p) => progress.update((p.run + p.iteration / p.maxIter) / p.runs, `run ${p.run + 1}/${p.runs} iteration ${p.iteration} inertia ${p.inertia.toPrecision(6)}`),
+      }),
   );
 
   if (output) {

@@ -27,15 +27,18 @@ export async function similarity(argv: string[]): Promise<void> {
   const output = stringOption(values, 'output');
   checkOutputPath(output);
   const imageSource = await openTable(positionals[0]!);
-  const images = await readMatrix(imageSource, { embedding: stringOption(values, 'embedding') });
   const texts = await readMatrix(await openTable(positionals[1]!), { embedding: stringOption(values, 'text-embedding') });
   const prompts = await readPrompts(stringOption(values, 'prompts'), texts.matrix.rows);
 
   const engine = await Engine.create(engineOptions(values));
   try {
+    // The image embeddings (millions of rows) go to the backend batch by batch as they are read.
+    const images = await engine.load(imageSource, { embedding: stringOption(values, 'embedding') });
     const started = performance.now();
-    const scored = await engine.similarity(images.matrix, texts.matrix, { logitScale: numberOption(values, 'logit-scale') });
+    const scored = await engine.similarity(images, texts.matrix, { logitScale: numberOption(values, 'logit-scale') });
     const seconds = (performance.now() - started) / 1000;
+    const { columns: imageColumns, rows, cols: d } = images;
+    images.dispose();
     const t = scored.texts;
 
     if (output) {
@@ -43,16 +46,16 @@ export async function similarity(argv: string[]): Promise<void> {
       for (let j = 0; j < t; j++) {
         append.push({ name: `prob_${j}`, values: Float32Array.from({ length: scored.labels.length }, (_, i) => scored.scores[i * t + j]!) });
       }
-      await writeWithColumns(imageSource, output, append, images.columns);
+      await writeWithColumns(imageSource, output, append, imageColumns);
     }
 
     const counts = new Array<number>(t).fill(0);
     for (const label of scored.labels) counts[label]! += 1;
     const result = {
       backend: engine.backend,
-      images: images.matrix.rows,
+      images: rows,
       texts: t,
-      d: images.matrix.cols,
+      d,
       seconds,
       counts,
       ...(prompts ? { prompts } : {}),

@@ -3,7 +3,7 @@ import type { SweepOptions } from '../../algorithms/sweep.js';
 import { optionError } from '../../errors.js';
 import { writeTextFile } from '../../io/index.js';
 import { COMMON_OPTIONS, integerOption, parse, stringOption, type Parsed } from '../args.js';
-import { FEATURE_OPTIONS, readFeatures, runOnEngine } from '../features.js';
+import { FEATURE_OPTIONS, runOnFeatures } from '../features.js';
 import { kmeansCliOptions, KMEANS_OPTIONS } from './kmeans.js';
 import { emit } from '../output.js';
 
@@ -70,13 +70,14 @@ export async function sweep(argv: string[]): Promise<void> {
   const sampleSize = integerOption(values, 'sample-size');
   if (sampleSize !== undefined && sampleSize < 2) throw optionError('--sample-size', `must be at least 2, got ${sampleSize}`);
   const withSilhouette = !values['no-silhouette'];
-  const { matrix, columns } = await readFeatures(positionals[0]!, values);
-  checkKsFit('--k', ks, matrix.rows);
-  if (withSilhouette && sampleSize !== undefined && sampleSize < matrix.rows) checkKsFit('--k', ks, sampleSize);
+  const checkRows = (x: { rows: number }) => {
+    checkKsFit('--k', ks, x.rows);
+    if (withSilhouette && sampleSize !== undefined && sampleSize < x.rows) checkKsFit('--k', ks, sampleSize);
+  };
 
   const options: SweepOptions = { ...kmeansOptions, ks, silhouette: withSilhouette, sampleSize };
-  const { result: swept, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.sweep(matrix, {
+  const { columns, result: swept, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+    engine.sweep(data, {
       ...options,
       onProgress: (p) => progress.update(p.fraction, `k = ${p.k} (${p.index + 1}/${p.count}): ${p.stage}`),
     }),

@@ -3,7 +3,7 @@ import { optionError } from '../../errors.js';
 import { makeBatch } from '../../io/batch.js';
 import { appendColumns, dropColumns, schemaWith, writeTable } from '../../io/index.js';
 import { choiceOption, COMMON_OPTIONS, integerOption, parse, stringOption } from '../args.js';
-import { checkOutputPath, FEATURE_OPTIONS, readFeatures, noteReplaced, runOnEngine } from '../features.js';
+import { checkOutputPath, FEATURE_OPTIONS, noteReplaced, runOnFeatures } from '../features.js';
 import { emit } from '../output.js';
 import { kmeansCliOptions, KMEANS_OPTIONS } from './kmeans.js';
 import { checkKsFit, kRangeOption } from './sweep.js';
@@ -46,12 +46,12 @@ export async function topdown(argv: string[]): Promise<void> {
   const output = stringOption(values, 'output');
   checkOutputPath(output);
   const kmeansOptions = kmeansCliOptions(values);
-  const { source, matrix, columns } = await readFeatures(positionals[0]!, values);
-  if (k > matrix.rows) throw optionError('--k', `k = ${k} is more than the ${matrix.rows} rows`);
-  checkKsFit('--sub-k', [subKMin], matrix.rows);
-
-  const { result: fit, seconds, backend } = await runOnEngine(values, matrix, (engine, progress) =>
-    engine.topDown(matrix, {
+  const checkRows = (x: { rows: number }) => {
+    if (k > x.rows) throw optionError('--k', `k = ${k} is more than the ${x.rows} rows`);
+    checkKsFit('--sub-k', [subKMin], x.rows);
+  };
+  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+    engine.topDown(data, {
       ...kmeansOptions,
       k,
       subKMin,
