@@ -13,8 +13,10 @@
 // a second of GPU work, so the run warms up first. Nothing here is an estimate: every figure
 // in the table is measured in this run, or marked as not run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib/timing.mjs';
 
@@ -33,12 +35,20 @@ const wanted = (name) => only.length === 0 || only.includes(name);
 const dist = new URL('../dist/', import.meta.url);
 let lib;
 try {
-  const [webgpu, matrix, kmeans, silhouette, neighbors, similarity, rng] = await Promise.all(
-    ['backends/webgpu/index.js', 'matrix.js', 'algorithms/kmeans.js', 'algorithms/silhouette.js', 'algorithms/neighbors.js', 'algorithms/similarity.js', 'rng.js'].map(
-      (p) => import(new URL(p, dist).href),
-    ),
+  const [webgpu, matrix, kmeans, silhouette, neighbors, similarity, rng, input, io] = await Promise.all(
+    [
+      'backends/webgpu/index.js',
+      'matrix.js',
+      'algorithms/kmeans.js',
+      'algorithms/silhouette.js',
+      'algorithms/neighbors.js',
+      'algorithms/similarity.js',
+      'rng.js',
+      'input.js',
+      'io/index.js',
+    ].map((p) => import(new URL(p, dist).href)),
   );
-  lib = { ...webgpu, ...matrix, ...kmeans, ...silhouette, ...neighbors, ...similarity, ...rng };
+  lib = { ...webgpu, ...matrix, ...kmeans, ...silhouette, ...neighbors, ...similarity, ...rng, ...input, ...io };
 } catch (error) {
   console.error(`bench/gpu.mjs: cannot load the compiled library from dist/ (${error.message}); run "npm run build" first`);
   process.exit(2);
@@ -115,6 +125,7 @@ const S = tiny
       huge: { n: 20000, d: 32, k: 16, iters: 3 },
       pairs: { a: 256, b: 1024, d: 32, texts: 16 },
       miniBatch: { n: 4096, d: 32, k: 8, rows: 256 },
+      load: { n: 100_000, d: 64 },
       warmupMs: 200,
       reps: 3,
     }
@@ -128,6 +139,9 @@ const S = tiny
       huge: { n: 10_000_000, d: 512, k: 1024, iters: 20 },
       pairs: { a: 4096, b: 65536, d: 512, texts: 1000 },
       miniBatch: { n: 262_144, d: 512, k: 256, rows: 1024 },
+      // 3 GiB of CLIP-sized embeddings in an Arrow IPC file: on an H100 (2 GiB bindings) the first
+      // device chunk is written while the last third is read, the rest after the read.
+      load: { n: 1_572_864, d: 512 },
       warmupMs: 1500,
       reps: 20,
     };
@@ -392,6 +406,79 @@ async function miniBatchStep(seed) {
   results.push({ name: 'minibatch', shape: { n, d, k, rows }, webgpu: { stepMs } });
 }
 
+/**
+ * Loading an Arrow IPC file of embeddings onto the GPU: the read alone, the read followed by the
+ * upload (the way before record batches were streamed), and the streamed load (Dataset: each
+ * chunk written to the GPU while the next is read). Streaming pays when its time comes close to
+ * the read alone. Each is timed until the device has finished the transfer.
+ */
+async function streamedLoad(seed) {
+  const { n, d } = S.load;
+  log(`\nload: ${n}×${d} float32 embeddings from an Arrow IPC file`);
+  const dir = mkdtempSync(join(tmpdir(), 'clusterkit-bench-'));
+  try {
+    const path = join(dir, 'embeddings.arrow');
+    const { x } = makeData(n, d, 16, seed);
+    const type = new arrow.FixedSizeList(d, new arrow.Field('item', new arrow.Float32(), false));
+    async function* batches() {
+      for (const chunk of x.chunks) {
+        for (let r = 0; r < chunk.rows; r += 65536) {
+          const rows = Math.min(65536, chunk.rows - r);
+          const child = arrow.makeData({ type: new arrow.Float32(), length: rows * d, data: chunk.data.subarray(r * d, (r + rows) * d) });
+          yield new arrow.Table({ clip: arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: 0, child })) }).batches[0];
+        }
+      }
+    }
+    const { schema } = (await batches().next()).value;
+    await lib.writeTable(path, schema, batches());
+    const selection = { embedding: 'clip' };
+    const settled = () => gpu.ctx.device.queue.onSubmittedWorkDone();
+    const ways = {
+      readMs: async () => void (await lib.readMatrix(await lib.openTable(path), selection)),
+      readThenUploadMs: async () => {
+        const { matrix } = await lib.readMatrix(await lib.openTable(path), selection);
+        (await gpu.upload(matrix)).dispose();
+        await settled();
+      },
+      streamedMs: async () => {
+        const data = new lib.Dataset(await lib.openTable(path), selection);
+        await data.residentOn(gpu);
+        await settled();
+        data.dispose();
+      },
+    };
+    // Same rows either way: one assignment step over each upload gives the same inertia.
+    const { matrix } = await lib.readMatrix(await lib.openTable(path), selection);
+    const streamed = new lib.Dataset(await lib.openTable(path), selection);
+    const centroids = rowsOf(matrix, initRows(n, 16));
+    const inertia = async (m) => {
+      const session = await gpu.startLloyd(m, 16, { bounds: false });
+      const { inertia } = await session.step(centroids, { accumulate: false, labels: false });
+      session.dispose();
+      return inertia;
+    };
+    const whole = await gpu.upload(matrix);
+    const same = (await inertia(whole)) === (await inertia(await streamed.residentOn(gpu)));
+    whole.dispose();
+    streamed.dispose();
+    // Alternate the three, so that page cache and clocks treat them alike.
+    const times = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
+    for (let rep = 0; rep < 3; rep++) {
+      for (const [k, run] of Object.entries(ways)) {
+        const t0 = performance.now();
+        await run();
+        times[k].push(performance.now() - t0);
+      }
+    }
+    const out = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+    for (const [k, v] of Object.entries(out)) log(`  ${k}: ${v.toFixed(1)} ms`);
+    log(`  the streamed rows give the same inertia as the whole upload: ${same}`);
+    results.push({ name: 'load', shape: { n, d, bytes: n * d * 4 }, webgpu: { ...out, sameInertia: same } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +546,12 @@ function writeReport() {
     rows.push([`mini-batch step, ${s.rows} of ${s.n}×${s.d} rows, K=${s.k}`, fmtMs(byName.minibatch.webgpu.stepMs), '', '', '']);
   }
 
+  if (byName.load?.webgpu) {
+    const w = byName.load.webgpu;
+    const s = byName.load.shape;
+    rows.push([`load ${s.n}×${s.d} .arrow: read / +upload / streamed`, `${fmtMs(w.readMs)} / ${fmtMs(w.readThenUploadMs)} / ${fmtMs(w.streamedMs)}`, '', '', 'streamed ≈ read alone']);
+  }
+
   const report = {
     device: slug,
     description: gpu.description,
@@ -489,6 +582,7 @@ const cases = [
   ['silhouette', () => silhouetteShape('silhouette', S.silhouette, 14)],
   ['primitives', () => primitives(15)],
   ['minibatch', () => miniBatchStep(17)],
+  ['load', () => streamedLoad(18)],
   ['fit-10m', () => fitShape('fit-10m', S.huge, 16, { seeding: true })],
 ];
 for (const [name, run] of cases) {
