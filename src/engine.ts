@@ -78,7 +78,8 @@ export class Engine {
   async silhouette(x: DataInput, labels: ArrayLike<number>, options: SilhouetteOptions & ColumnSelection = {}): Promise<SilhouetteResult> {
     const matrix = await this.matrix(x, options);
     const prepared = prepareSilhouette(matrix, labels, options);
-    const scored = prepared.rows ? matrix.selectRows(prepared.rows) : matrix;
+    // A loaded Dataset scored whole is used as it is, resident already.
+    const scored = prepared.rows ? matrix.selectRows(prepared.rows) : x instanceof Dataset ? x : matrix;
     const samples = await this.withResident(scored, {}, (resident) =>
       silhouetteSamples(this.impl, resident, prepared.labels, prepared.clusters),
     );
@@ -160,8 +161,8 @@ export class Engine {
 
   /**
    * Reads data once and keeps it resident on the backend until the Dataset is disposed; pass
-   * the Dataset to several calls to upload it only once. A table file (`openTable`), table or
-   * stream of record batches is uploaded while it is read, batch by batch.
+   * the Dataset to several calls to upload it only once. From a table file (`openTable`), table
+   * or stream of record batches, each chunk of rows goes to the backend as soon as it is read.
    */
   async load(x: LoadInput, selection: ColumnSelection = {}): Promise<Dataset> {
     this.assertLive();

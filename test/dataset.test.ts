@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, DeviceMatrix, MatrixUpload } from '../src/backends/backend.js';
 import type { WebGpuBackend } from '../src/backends/webgpu/index.js';
 import { Engine } from '../src/engine.js';
@@ -130,12 +130,18 @@ describeLanes('Engine.load', lanes, (engine) => {
   it('loads a stream once for k-means, silhouette and predict, with the same results as a matrix', async () => {
     const data = await engine.load(once(irisBatches(32)), { exclude: ['id'] });
     expect([data.rows, data.cols]).toEqual([150, iris.d]);
+    const impl = (engine as unknown as { impl: Backend }).impl;
+    const uploads = [vi.spyOn(impl, 'upload'), vi.spyOn(impl, 'startUpload')];
     const fit = await engine.kmeans(data, { k: reference.k, init });
     expect(Array.from(fit.labels)).toEqual(reference.labels);
     const scored = await engine.silhouette(data, fit.labels);
+    expect(Array.from(await fit.predict(data))).toEqual(reference.labels);
+    for (const spy of uploads) {
+      expect(spy).not.toHaveBeenCalled(); // every call used the resident copy
+      spy.mockRestore();
+    }
     const direct = await engine.silhouette(iris.x, fit.labels);
     expect(scored.score).toBeCloseTo(direct.score, 6);
-    expect(Array.from(await fit.predict(data))).toEqual(reference.labels);
     data.dispose();
     await expect(engine.kmeans(data, { k: 3 })).rejects.toThrow(/after dispose/);
   });

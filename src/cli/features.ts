@@ -45,8 +45,8 @@ export async function readFeatures(path: string, values: Parsed['values'], alsoE
 }
 
 /**
- * The features of a table (as readFeatures reads them) loaded onto `engine`: streamed to the
- * backend batch by batch while the file is read, unless --scale needs every row first.
+ * The features of a table (as readFeatures reads them) loaded onto `engine`: handed to the
+ * backend chunk by chunk while the file is read, unless --scale needs every row first.
  */
 async function loadFeatures(engine: Engine, path: string, values: Parsed['values']): Promise<Features & { data: Dataset }> {
   const { selection, standard } = featureChoice(values, []);
