@@ -146,7 +146,7 @@ export class Matrix {
  * Whether every value is finite. v − v is 0 for a finite v and NaN otherwise, so one compare
  * checks the sum of four (twice as fast as a compare per value).
  */
-function allFinite(data: Float32Array): boolean {
+export function allFinite(data: Float32Array): boolean {
   let i = 0;
   for (const end = data.length - 4; i <= end; i += 4) {
     if (data[i]! - data[i]! + (data[i + 1]! - data[i + 1]!) + (data[i + 2]! - data[i + 2]! + (data[i + 3]! - data[i + 3]!)) !== 0) return false;
@@ -212,6 +212,23 @@ export class MatrixBuilder {
   }
 
   /**
+   * Appends whole rows given row-major, keeping `values` itself as the matrix's storage (no
+   * copy; cut into chunks of at most `chunkRows` rows, as views). For rows that already sit in
+   * memory in matrix layout, such as a float32 embedding column read from a file; nothing may
+   * write to `values` afterwards.
+   */
+  adoptRows(values: Float32Array): void {
+    if (values.length % this.cols !== 0) throw new RangeError('MatrixBuilder: partial row');
+    this.flush();
+    const rows = values.length / this.cols;
+    for (let done = 0; done < rows; done += this.chunkRows) {
+      const count = Math.min(this.chunkRows, rows - done);
+      this.push(this.total, count, values.subarray(done * this.cols, (done + count) * this.cols));
+      this.total += count;
+    }
+  }
+
+  /**
    * Space for `rows` more rows (at most one chunk's worth), to be filled in place by the caller,
    * row-major; saves a copy when converting columnar batches.
    */
@@ -253,10 +270,14 @@ export class MatrixBuilder {
     // keep a whole chunk's array alive.
     const used = this.filled * this.cols;
     const data = 2 * used < this.current.length ? this.current.slice(0, used) : this.current.subarray(0, used);
-    const chunk = { rowStart, rows: this.filled, data };
-    this.chunks.push(chunk);
     this.current = new Float32Array(0);
+    this.push(rowStart, this.filled, data);
     this.filled = 0;
+  }
+
+  private push(rowStart: number, rows: number, data: Float32Array): void {
+    const chunk = { rowStart, rows, data };
+    this.chunks.push(chunk);
     this.onChunk?.(chunk);
   }
 }

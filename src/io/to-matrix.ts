@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describeNonFinite, inputError, optionError } from '../errors.js';
-import { MatrixBuilder, type Matrix, type MatrixChunk } from '../matrix.js';
+import { allFinite, MatrixBuilder, type Matrix, type MatrixChunk } from '../matrix.js';
 import type { TableSource } from './read.js';
 
 export type MatrixInput =
@@ -60,7 +60,7 @@ export async function readMatrix(input: MatrixInput, select: ColumnSelection = {
       const cols = plan.names.length;
       builder = new MatrixBuilder(cols, plan.names, chunkElements, onChunk && ((chunk) => onChunk(chunk, cols)));
     }
-    appendRows(plan, batch, builder, rows);
+    appendRows(plan, batch, builder, rows, where);
     rows += batch.numRows;
   }
   if (!plan || !builder || rows === 0) throw inputError(`${where}the table has no rows`);
@@ -115,6 +115,11 @@ export interface ColumnPlan {
    * is an error naming its column and row.
    */
   fill(batch: arrow.RecordBatch, start: number, count: number, span: Float32Array, firstRow: number): void;
+  /**
+   * All rows of `batch` as one row-major float32 array that can be used as it is, when the batch
+   * holds them that way (a float32 embedding column without nulls); not checked for finiteness.
+   */
+  rows?(batch: arrow.RecordBatch): Float32Array | undefined;
 }
 
 function isEmbedding(type: arrow.DataType): type is arrow.FixedSizeList {
@@ -183,7 +188,20 @@ export function planColumns(schema: arrow.Schema, select: ColumnSelection, where
 
 const SPAN_FLOATS = 1 << 18;
 
-function appendRows(plan: ColumnPlan, batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number): void {
+/**
+ * Batches of at least this many floats already in matrix layout become chunks of the matrix
+ * without a copy (smaller ones are copied, so that a file of small batches does not become a
+ * matrix of thousands of chunks).
+ */
+const ADOPT_FLOATS = 1 << 22;
+
+function appendRows(plan: ColumnPlan, batch: arrow.RecordBatch, builder: MatrixBuilder, firstRow: number, where: string): void {
+  const rows = batch.numRows * plan.names.length >= ADOPT_FLOATS ? plan.rows?.(batch) : undefined;
+  if (rows) {
+    checkFinite(rows, plan.names, firstRow, where);
+    builder.adoptRows(rows);
+    return;
+  }
   const spanRows = Math.min(builder.chunkRows, Math.max(1, Math.floor(SPAN_FLOATS / plan.names.length)));
   for (let start = 0; start < batch.numRows; start += spanRows) {
     const count = Math.min(spanRows, batch.numRows - start);
@@ -203,14 +221,12 @@ function checkNoNulls(data: arrow.Data, start: number, count: number, onNull: (i
 
 /** Throws for the first NaN or infinity in a filled span (row-major, `names.length` columns). */
 function checkFinite(span: Float32Array, names: readonly string[], firstRow: number, where: string): void {
-  for (let i = 0; i < span.length; i++) {
-    const v = span[i]!;
-    if (v - v !== 0) {
-      const row = firstRow + Math.floor(i / names.length) + 1;
-      const column = names[i % names.length];
-      throw inputError(`${where}column "${column}", row ${row}: value is ${describeNonFinite(v)}; only finite numbers can be used`);
-    }
-  }
+  if (allFinite(span)) return;
+  const i = span.findIndex((v) => v - v !== 0);
+  const v = span[i]!;
+  const row = firstRow + Math.floor(i / names.length) + 1;
+  const column = names[i % names.length];
+  throw inputError(`${where}column "${column}", row ${row}: value is ${describeNonFinite(v)}; only finite numbers can be used`);
 }
 
 /** Copies `count` values of a numeric column from `start` into column `col` of a span. */
@@ -258,6 +274,12 @@ function embeddingPlan(name: string, index: number, size: number, where: string)
       const values = child.values as Float32Array | Float64Array;
       span.set(values.subarray(start * size, (start + count) * size)); // converts float64 too
       checkFinite(span.subarray(0, count * size), names, firstRow + start, where);
+    },
+    rows(batch) {
+      const list = batch.data.children[index]!;
+      const child = list.children[0]!;
+      if (list.nullCount > 0 || child.nullCount > 0 || !(child.values instanceof Float32Array)) return undefined;
+      return child.values.subarray(0, batch.numRows * size);
     },
   };
 }

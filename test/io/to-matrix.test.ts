@@ -103,6 +103,28 @@ describe('readMatrix', () => {
     expect(Array.from(matrix.row(7))).toEqual([12, -12]);
   });
 
+  it('keeps a large float32 embedding batch as a chunk without copying it, still checking every value', async () => {
+    // 4096 rows × 1024 = 2²² floats per batch: large enough to be used in place.
+    const rows = 4096;
+    const size = 1024;
+    const batches = [0, 1].map((b) => batchOf({ emb: embeddingVector(Float32Array.from({ length: rows * size }, (_, i) => b + i / size), size) }));
+    const handed: Float32Array[] = [];
+    const { matrix } = await readMatrix(batches, {}, { onChunk: (chunk) => handed.push(chunk.data) });
+    const values = (b: number) => batches[b]!.data.children[0]!.children[0]!.values as Float32Array;
+    expect(matrix.chunks.map((c) => c.rows)).toEqual([rows, rows]);
+    matrix.chunks.forEach((chunk, b) => expect(chunk.data.buffer).toBe(values(b).buffer));
+    expect(handed.map((data) => data.buffer)).toEqual([values(0).buffer, values(1).buffer]);
+    expect(matrix.row(rows + 7)[3]).toBe(Math.fround(1 + (7 * size + 3) / size));
+
+    values(1)[5 * size + 9] = -Infinity;
+    await expect(readMatrix(batches)).rejects.toThrow(`column "emb[9]", row ${rows + 6}: value is -Infinity`);
+    // float64 values are converted, so copied.
+    const wide = batchOf({ emb: embeddingVector(Float64Array.from({ length: rows * size }, (_, i) => i), size) });
+    const converted = (await readMatrix([wide])).matrix;
+    expect(converted.chunks[0]!.data.buffer).not.toBe(wide.data.children[0]!.children[0]!.values.buffer);
+    expect(converted.row(rows - 1)[size - 1]).toBe(rows * size - 1);
+  });
+
   it('names the column and row of a missing or non-finite value', async () => {
     const values = Array.from({ length: 12 }, (_, i) => i);
     const withNull = table({ ok: arrow.vectorFromArray(values), x: arrow.vectorFromArray(values.map((v) => (v === 11 ? null : v))) });
