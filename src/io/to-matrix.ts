@@ -43,7 +43,8 @@ export interface MatrixRead {
  * excluded is used in table order; a table with no numeric column but exactly one float FixedSizeList column uses
  * that one. Matrix columns are named after the table's (`emb[0]`, `emb[1]`, … for an
  * embedding). A null, NaN or infinite value is an error naming its column and row, so the
- * resulting matrix holds only finite numbers.
+ * resulting matrix holds only finite numbers. A large batch of a float32 embedding column is
+ * used in place (no copy): the matrix then shares that memory with the table.
  */
 export async function readMatrix(input: MatrixInput, select: ColumnSelection = {}, { chunkElements, onChunk }: ReadOptions = {}): Promise<MatrixRead> {
   if (select.columns && select.embedding !== undefined) {
