@@ -109,6 +109,33 @@ describe('Parquet', () => {
     await expectSameRows(path, table);
   });
 
+  it('decodes row groups on several threads and yields them in file order; a reader may stop early', async () => {
+    const table = sampleTable(150_000, 50_000);
+    const path = file('groups.parquet');
+    await writeTable(path, table.schema, asyncOf(table.batches));
+    const source = await openTable(path);
+    const batches = await collect(source.batches());
+    expect(batches.map((batch) => batch.numRows)).toEqual([65_536, 65_536, 150_000 - 2 * 65_536]);
+    expect(columnValues(batches)).toEqual(columnValues(table.batches));
+    for await (const first of source.batches()) {
+      expect(first.numRows).toBe(65_536);
+      break; // the decoding threads are stopped
+    }
+    const { matrix } = await readMatrix(source, { embedding: 'emb' });
+    expect(Array.from(matrix.row(149_999))).toEqual([149_999, -149_999]);
+  });
+
+  it('names the file when a row group cannot be decoded', async () => {
+    const table = sampleTable(150_000, 50_000);
+    const path = file('damaged.parquet');
+    await writeTable(path, table.schema, asyncOf(table.batches));
+    const bytes = await readFile(path);
+    bytes.fill(0xff, bytes.length >> 1, (bytes.length >> 1) + 4096); // inside the second row group's pages
+    await writeFile(path, bytes);
+    const source = await openTable(path);
+    await expect(collect(source.batches())).rejects.toThrow(`${path}: is not a valid Parquet file (`);
+  });
+
   it('keeps dictionary columns, and writes a table without batches', async () => {
     const batch = batchOf({ s: arrow.vectorFromArray(['x', 'y', 'x'], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())) });
     const path = file('dictionary.parquet');
