@@ -5,7 +5,7 @@
  * so that both sides read the identical float32 bytes. The library's own reader only takes
  * float matrices; labels need int32/int64 too, hence this small copy-free helper.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MAGIC = '\x93NUMPY';
 const DESCR = new Map([
@@ -29,7 +29,12 @@ export function writeNpy(path, array, shape) {
   prefix[6] = 1; // major version
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
-  writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(array.buffer, array.byteOffset, array.byteLength)]));
+  // Header first, then the data in pieces: one Buffer of a large array would exceed Node's limit.
+  writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1')]));
+  const piece = 1 << 28;
+  for (let done = 0; done < array.byteLength; done += piece) {
+    appendFileSync(path, new Uint8Array(array.buffer, array.byteOffset + done, Math.min(piece, array.byteLength - done)));
+  }
 }
 
 /** Reads a .npy file; int64 arrays (NumPy's default int) come back as Int32Array. */
