@@ -1,16 +1,16 @@
 import type { Matrix } from '../../matrix.js';
-import type {
-  Backend,
-  DeviceMatrix,
-  KnnResult,
-  LloydOptions,
-  LloydSession,
-  MatrixUpload,
-  Metric,
-  SeedingState,
-  SimilarityResult,
+import {
+  uploadWhenRead,
+  type Backend,
+  type DeviceMatrix,
+  type KnnResult,
+  type LloydOptions,
+  type LloydSession,
+  type MatrixUpload,
+  type Metric,
+  type SeedingState,
+  type SimilarityResult,
 } from '../backend.js';
-import { uploadWhenRead } from '../backend.js';
 import { cosineSimilarity, dot, forEachRow, metricValue, rowNorms, squaredDistance } from './kernels.js';
 import { JsLloyd } from './lloyd.js';
 import { JsSeeding } from './seeding.js';

@@ -1,17 +1,17 @@
 import { optionError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
-import type {
-  Backend,
-  DeviceMatrix,
-  KnnResult,
-  LloydOptions,
-  LloydSession,
-  MatrixUpload,
-  Metric,
-  SeedingState,
-  SimilarityResult,
+import {
+  uploadWhenRead,
+  type Backend,
+  type DeviceMatrix,
+  type KnnResult,
+  type LloydOptions,
+  type LloydSession,
+  type MatrixUpload,
+  type Metric,
+  type SeedingState,
+  type SimilarityResult,
 } from '../backend.js';
-import { uploadWhenRead } from '../backend.js';
 import { WasmContext } from './context.js';
 import { WasmLloyd } from './lloyd.js';
 import { MAX_SHARD_BYTES } from './memory.js';
