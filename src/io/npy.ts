@@ -101,17 +101,26 @@ async function* readBatches(path: string, layout: NpyLayout, schema: arrow.Schem
   const rowBytes = cols * itemSize;
   const batchRows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / rowBytes)));
   const handle = await openForReading(path);
+  const read = async (start: number): Promise<arrow.RecordBatch> => {
+    const count = Math.min(batchRows, rows - start);
+    // A fresh buffer per batch: it is aligned for the typed-array view and owned by the batch.
+    const bytes = new Uint8Array(count * rowBytes);
+    await readFully(path, handle, bytes, dataOffset + start * rowBytes);
+    const values = itemSize === 4 ? new Float32Array(bytes.buffer) : new Float32Array(new Float64Array(bytes.buffer));
+    const child = arrow.makeData({ type: type.children[0]!.type, length: values.length, nullCount: 0, data: values });
+    return makeBatch(schema, count, [arrow.makeData({ type, length: count, nullCount: 0, child })]);
+  };
+  // The next batch is read (on libuv's threads) while the caller works on this one.
+  let next: Promise<arrow.RecordBatch> | undefined = read(0);
   try {
     for (let start = 0; start < rows; start += batchRows) {
-      const count = Math.min(batchRows, rows - start);
-      // A fresh buffer per batch: it is aligned for the typed-array view and owned by the batch.
-      const bytes = new Uint8Array(count * rowBytes);
-      await readFully(path, handle, bytes, dataOffset + start * rowBytes);
-      const values = itemSize === 4 ? new Float32Array(bytes.buffer) : new Float32Array(new Float64Array(bytes.buffer));
-      const child = arrow.makeData({ type: type.children[0]!.type, length: values.length, nullCount: 0, data: values });
-      yield makeBatch(schema, count, [arrow.makeData({ type, length: count, nullCount: 0, child })]);
+      const batch = await next!;
+      next = start + batchRows < rows ? read(start + batchRows) : undefined;
+      next?.catch(() => {}); // reported when awaited; not at all if the caller stops first
+      yield batch;
     }
   } finally {
+    await next?.catch(() => {}); // the handle stays open until no read is left on it
     await handle.close();
   }
 }

@@ -44,6 +44,11 @@ describe('reading .npy', () => {
       const last = batches[1]!.getChild('embedding')!.get(99) as arrow.Vector;
       expect([...last]).toEqual([2 * rows - 2, 2 * rows - 1]);
     }
+    // A reader that stops while the next block is being read ahead.
+    for await (const first of source.batches()) {
+      expect(first.numRows).toBe(65_536);
+      break;
+    }
     expect((await readMatrix(source)).matrix.toFloat32Array()).toEqual(values);
   });
 
