@@ -127,19 +127,23 @@ const lanes = await openLanes();
 afterAll(() => lanes.forEach((lane) => lane.engine?.dispose()));
 
 describeLanes('Engine.load', lanes, (engine) => {
-  it('loads a stream once for k-means, silhouette and predict, with the same results as a matrix', async () => {
+  it('loads a stream once for k-means, silhouette, predict and mini-batch k-means, with the same results as a matrix', async () => {
     const data = await engine.load(once(irisBatches(32)), { exclude: ['id'] });
     expect([data.rows, data.cols]).toEqual([150, iris.d]);
     const impl = (engine as unknown as { impl: Backend }).impl;
-    const uploads = [vi.spyOn(impl, 'upload'), vi.spyOn(impl, 'startUpload')];
+    const upload = vi.spyOn(impl, 'upload');
+    const startUpload = vi.spyOn(impl, 'startUpload');
     const fit = await engine.kmeans(data, { k: reference.k, init });
     expect(Array.from(fit.labels)).toEqual(reference.labels);
     const scored = await engine.silhouette(data, fit.labels);
     expect(Array.from(await fit.predict(data))).toEqual(reference.labels);
-    for (const spy of uploads) {
-      expect(spy).not.toHaveBeenCalled(); // every call used the resident copy
-      spy.mockRestore();
-    }
+    const miniBatch = await engine.miniBatchKMeans(data, { k: reference.k, batchSize: 64, seed: 1 });
+    expect(miniBatch.labels).toHaveLength(150);
+    // Every call used the resident copy (mini-batch k-means uploads only its samples).
+    expect(upload.mock.calls.filter(([m]) => m === data.matrix)).toEqual([]);
+    expect(startUpload).not.toHaveBeenCalled();
+    upload.mockRestore();
+    startUpload.mockRestore();
     const direct = await engine.silhouette(iris.x, fit.labels);
     expect(scored.score).toBeCloseTo(direct.score, 6);
     data.dispose();

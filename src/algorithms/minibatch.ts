@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import type { Backend, LloydSession, RowStepTotals } from '../backends/backend.js';
+import type { Backend, DeviceMatrix, LloydSession, RowStepTotals } from '../backends/backend.js';
 import { ClusterkitError, inputError, optionError } from '../errors.js';
 import { Dataset, toMatrix, type DataInput } from '../input.js';
 import type { ColumnSelection } from '../io/to-matrix.js';
@@ -312,14 +312,19 @@ function listedBatch(session: LloydSession, x: Matrix, rows: Int32Array): MiniBa
 async function withSession<T>(backend: Backend, x: Matrix, k: number, use: (session: LloydSession) => Promise<T>): Promise<T> {
   const resident = await backend.upload(x);
   try {
-    const session = await backend.startLloyd(resident, k, { bounds: false });
-    try {
-      return await use(session);
-    } finally {
-      session.dispose();
-    }
+    return await withResidentSession(backend, resident, k, use);
   } finally {
     resident.dispose();
+  }
+}
+
+/** Runs `use` with a Lloyd session (no bounds) over rows already resident; frees the session after. */
+async function withResidentSession<T>(backend: Backend, resident: DeviceMatrix, k: number, use: (session: LloydSession) => Promise<T>): Promise<T> {
+  const session = await backend.startLloyd(resident, k, { bounds: false });
+  try {
+    return await use(session);
+  } finally {
+    session.dispose();
   }
 }
 
@@ -331,8 +336,11 @@ export async function assignToCentroids(backend: Backend, x: Matrix, centroids: 
   });
 }
 
-/** Picks the initial centres: nInit candidates, each from its own sample, the lowest validation inertia. */
-async function chooseInit(backend: Backend, o: Resolved, samples: Matrix[], validation: Matrix, d: number, rng: Rng): Promise<Float64Array> {
+/**
+ * Picks the initial centres: nInit candidates, each from its own sample, the lowest validation
+ * inertia. `data`: the whole data's resident copy, used for a sample that is the whole data.
+ */
+async function chooseInit(backend: Backend, o: Resolved, samples: Matrix[], validation: Matrix, d: number, rng: Rng, data?: DeviceMatrix): Promise<Float64Array> {
   if (o.init instanceof Matrix) {
     if (o.init.rows !== o.k || o.init.cols !== d) {
       throw optionError('init', `initial centroids are ${o.init.rows} × ${o.init.cols}, expected k × d = ${o.k} × ${d}`);
@@ -346,11 +354,12 @@ async function chooseInit(backend: Backend, o: Resolved, samples: Matrix[], vali
     if (o.init === 'random') {
       rows = rng.sampleWithoutReplacement(sample.rows, o.k);
     } else {
-      const resident = await backend.upload(sample);
+      const whole = sample === data?.host;
+      const resident = whole ? data! : await backend.upload(sample);
       try {
         rows = await kmeansPlusPlus(backend, resident, o.k, rng);
       } finally {
-        resident.dispose();
+        if (!whole) resident.dispose();
       }
     }
     rows.forEach((r, c) => centers.set(sample.row(r), c * d));
@@ -363,8 +372,10 @@ async function chooseInit(backend: Backend, o: Resolved, samples: Matrix[], vali
 // ---------------------------------------------------------------------------------------------
 // In memory: scikit-learn's sampling
 
-export async function miniBatchKMeansInMemory(backend: Backend, x: Matrix, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansResult> {
+/** Mini-batch k-means over rows resident on the backend (`data.host` is sampled on the host). */
+export async function miniBatchKMeansInMemory(backend: Backend, data: DeviceMatrix, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansResult> {
   const o = resolveMiniBatchOptions(options);
+  const x = data.host;
   x.assertFinite();
   const { rows: n, cols: d } = x;
   if (o.k > n) throw optionError('k', `k = ${o.k} is more than the ${n} rows of the data`);
@@ -385,13 +396,13 @@ export async function miniBatchKMeansInMemory(backend: Backend, x: Matrix, optio
   if (!(o.init instanceof Matrix)) {
     for (let i = 0; i < o.nInit; i++) samples.push(initSize < n ? x.selectRows(draw(initSize)) : x);
   }
-  const initial = await chooseInit(backend, o, samples, validation, d, rng);
+  const initial = await chooseInit(backend, o, samples, validation, d, rng, data);
 
   const tolerance = o.tol > 0 ? o.tol * meanColumnVariance(x) : 0;
   const state = new MiniBatchState(o, initial, d, n, batchSize, tolerance, rng);
   const steps = Math.floor((o.maxIter * n) / batchSize);
-  // The data goes to the backend once; each step assigns the drawn rows where they lie.
-  return withSession(backend, x, o.k, async (session) => {
+  // The data is on the backend once; each step assigns the drawn rows where they lie.
+  return withResidentSession(backend, data, o.k, async (session) => {
     for (let i = 0; i < steps; i++) {
       if (await state.step(listedBatch(session, x, draw(batchSize)))) break;
       if (i % 16 === 0) report('train', state.steps, state.ewaInertia, 0.05 + (0.9 * i) / steps);
@@ -733,8 +744,14 @@ export async function miniBatchKMeans(
   resolveMiniBatchOptions(options); // bad options fail before any data is read
   const { columns, embedding, exclude, ...rest } = options;
   const selection: ColumnSelection = { columns, embedding, exclude };
-  if (input instanceof Matrix || input instanceof Dataset || isArrowTable(input)) {
-    return miniBatchKMeansInMemory(backend, await toMatrix(input as DataInput, selection), rest);
+  if (input instanceof Dataset) return miniBatchKMeansInMemory(backend, await input.residentOn(backend), rest);
+  if (input instanceof Matrix || isArrowTable(input)) {
+    const resident = await backend.upload(await toMatrix(input as DataInput, selection));
+    try {
+      return await miniBatchKMeansInMemory(backend, resident, rest);
+    } finally {
+      resident.dispose();
+    }
   }
   if (typeof input === 'function' || (typeof input === 'object' && input !== null && 'batches' in input && typeof input.batches === 'function')) {
     return miniBatchKMeansStreamed(backend, matrixPasses(input as MiniBatchSource, selection), rest);
