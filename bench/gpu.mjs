@@ -16,8 +16,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as arrow from 'apache-arrow';
 import { fileURLToPath } from 'node:url';
+import { writeEmbeddings } from './lib/embeddings-file.mjs';
 import { median } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
@@ -419,18 +419,7 @@ async function streamedLoad(seed) {
   try {
     const path = join(dir, 'embeddings.arrow');
     const { x } = makeData(n, d, 16, seed);
-    const type = new arrow.FixedSizeList(d, new arrow.Field('item', new arrow.Float32(), false));
-    async function* batches() {
-      for (const chunk of x.chunks) {
-        for (let r = 0; r < chunk.rows; r += 65536) {
-          const rows = Math.min(65536, chunk.rows - r);
-          const child = arrow.makeData({ type: new arrow.Float32(), length: rows * d, data: chunk.data.subarray(r * d, (r + rows) * d) });
-          yield new arrow.Table({ clip: arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: 0, child })) }).batches[0];
-        }
-      }
-    }
-    const { schema } = (await batches().next()).value;
-    await lib.writeTable(path, schema, batches());
+    await writeEmbeddings(path, x.chunks.map((chunk) => chunk.data), d);
     const selection = { embedding: 'clip' };
     const settled = () => gpu.ctx.device.queue.onSubmittedWorkDone();
     const ways = {

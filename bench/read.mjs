@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as arrow from 'apache-arrow';
+import { writeEmbeddings } from './lib/embeddings-file.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { writeNpy } from './lib/npy.mjs';
 import { median } from './lib/timing.mjs';
@@ -26,27 +26,17 @@ const quick = args.includes('--quick');
 const n = Number(option('rows', quick ? 131_072 : 1_048_576));
 const d = 512;
 const tag = option('tag', `dev-${machineInfo().cores}core`);
-const { openTable, readMatrix, writeTable } = await import(new URL('../dist/io/index.js', import.meta.url).href);
+const { openTable, readMatrix } = await import(new URL('../dist/io/index.js', import.meta.url).href);
 const log = (...a) => console.error(...a);
 
 const dir = mkdtempSync(join(tmpdir(), 'clusterkit-read-'));
 try {
-  // Rows in 65,536-row batches, as pyarrow and this library write them.
   const values = new Float32Array(n * d);
   for (let i = 0; i < values.length; i++) values[i] = ((i * 2654435761) % 1000003) / 1000003 - 0.5;
-  const type = new arrow.FixedSizeList(d, new arrow.Field('item', new arrow.Float32(), false));
-  function* batches() {
-    for (let r = 0; r < n; r += 65536) {
-      const rows = Math.min(65536, n - r);
-      const child = arrow.makeData({ type: new arrow.Float32(), length: rows * d, data: values.subarray(r * d, (r + rows) * d) });
-      yield new arrow.Table({ clip: arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: 0, child })) }).batches[0];
-    }
-  }
-  const schema = batches().next().value.schema;
   const files = { arrow: join(dir, 'e.arrow'), parquet: join(dir, 'e.parquet'), npy: join(dir, 'e.npy') };
   log(`writing ${n} × ${d} float32 (${((n * d * 4) / 2 ** 30).toFixed(2)} GiB) as .arrow, .parquet, .npy`);
-  await writeTable(files.arrow, schema, batches());
-  await writeTable(files.parquet, schema, batches());
+  await writeEmbeddings(files.arrow, [values], d);
+  await writeEmbeddings(files.parquet, [values], d);
   writeNpy(files.npy, values, [n, d]);
 
   const selection = (format) => (format === 'npy' ? {} : { embedding: 'clip' });
