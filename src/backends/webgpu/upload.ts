@@ -6,9 +6,9 @@ import { checkedChunkRows, GpuMatrix, placeChunks } from './resident.js';
 
 /**
  * Host rows written into device chunks (see GpuRows) while they are still arriving: a device
- * chunk is made and written as soon as all its rows are in (`queue.writeBuffer` stages them
- * and returns), so its transfer runs while the reader reads the rows of the next; the rest,
- * up to one chunk, is written by `finish`. Every buffer is made at its final size: a stream's
+ * chunk is made and written as soon as all its rows are in. `queue.writeBuffer` copies them into
+ * staging memory on this thread and returns; the transfer to the device then runs while the
+ * reader reads the rows of the next chunk. The rest, up to one chunk, is written by `finish`. Every buffer is made at its final size: a stream's
  * length is unknown, but a device chunk is complete before it is made. The host chunks are
  * the host matrix's own, so keeping them until they are written costs nothing.
  *
