@@ -30,6 +30,7 @@ describe('clusterkit kmeans', () => {
       // scikit-learn: KMeans(3, n_init=10) on standardized wine reaches 1277.93.
       expect(result.inertia as number).toBeCloseTo(1277.93, 1);
       expect(typeof result.seconds).toBe('number');
+      expect(result.loadSeconds as number).toBeGreaterThan(0);
       const written = await openTable(out);
       const names = written.schema.fields.map((f) => f.name);
       expect(names.at(-1)).toBe('cluster');
@@ -61,7 +62,7 @@ describe('clusterkit kmeans', () => {
   it('is deterministic for a seed and honours the k-means options', () => {
     const args = ['kmeans', WINE, '--k', '4', '--exclude', 'id', '--backend', 'js', '--seed', '7', '--n-init', '2', '--max-iter', '3', '--tol', '0', '--init', 'random'];
     const first = work.json(...args);
-    expect(work.json(...args)).toEqual({ ...first, seconds: expect.any(Number) });
+    expect(work.json(...args)).toEqual({ ...first, seconds: expect.any(Number), loadSeconds: expect.any(Number) });
     expect(first).toMatchObject({ k: 4, iterations: 3, converged: false });
   });
 
@@ -92,7 +93,7 @@ describe('clusterkit silhouette, similarity, info, demo', () => {
   it('similarity writes label and prob_j columns', async () => {
     const out = work.path('scores.arrow');
     const result = work.json('similarity', IMAGES, TEXTS, '--backend', 'js', '-o', out);
-    expect(result).toMatchObject({ images: 2000, texts: 6, d: 64 });
+    expect(result).toMatchObject({ images: 2000, texts: 6, d: 64, loadSeconds: expect.any(Number) });
     expect((result.counts as number[]).reduce((a, b) => a + b)).toBe(2000);
     const table = arrow.tableFromIPC(readFileSync(out));
     expect(table.schema.fields.map((f) => f.name)).toEqual(['label', 'prob_0', 'prob_1', 'prob_2', 'prob_3', 'prob_4', 'prob_5']);

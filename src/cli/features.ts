@@ -73,18 +73,21 @@ export function engineOptions(values: Parsed['values']): { backend: BackendChoic
 /**
  * One engine call as the clustering commands make it: on the engine --backend and --threads
  * choose, the input's features loaded (see loadFeatures) and checked by `check` (options that
- * depend on the row count), a note naming the backend, then `run` with a progress bar, timed
- * (the load excluded). The engine and the data on it are freed afterwards.
+ * depend on the row count), a note naming the backend, then `run` with a progress bar. The load
+ * (reading and upload) and the run are timed apart. The engine and the data on it are freed
+ * afterwards.
  */
 export async function runOnFeatures<T>(
   values: Parsed['values'],
   path: string,
   check: (matrix: Matrix) => void,
   run: (engine: Engine, data: Dataset, progress: Progress) => Promise<T>,
-): Promise<Features & { result: T; seconds: number; backend: BackendName }> {
+): Promise<Features & { result: T; seconds: number; loadSeconds: number; backend: BackendName }> {
   const engine = await Engine.create(engineOptions(values));
   try {
+    const loading = performance.now();
     const { data, ...features } = await loadFeatures(engine, path, values);
+    const loadSeconds = (performance.now() - loading) / 1000;
     try {
       check(features.matrix);
       note(`${features.matrix.rows} rows × ${features.matrix.cols} features on ${engine.description}`);
@@ -93,7 +96,7 @@ export async function runOnFeatures<T>(
       const result = await run(engine, data, progress);
       const seconds = (performance.now() - started) / 1000;
       progress.done();
-      return { ...features, result, seconds, backend: engine.backend };
+      return { ...features, result, seconds, loadSeconds, backend: engine.backend };
     } finally {
       data.dispose();
     }

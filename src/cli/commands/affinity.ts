@@ -47,7 +47,7 @@ export async function affinity(argv: string[]): Promise<void> {
   withFlagNames(() => resolveAffinityOptions(options, 1), FLAGS); // option errors before reading the data
   const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAffinityOptions(options, x.rows), FLAGS);
 
-  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+  const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.affinityPropagation(data, {
       ...options,
       onIteration: (p) => progress.update(p.iteration / p.maxIter, `iteration ${p.iteration}: ${p.exemplars} exemplars`),
@@ -71,6 +71,7 @@ export async function affinity(argv: string[]): Promise<void> {
     converged: fit.converged,
     preference: typeof fit.preference === 'number' ? fit.preference : null,
     seconds,
+    loadSeconds,
     sizes,
     columns,
     ...(output ? { output } : {}),

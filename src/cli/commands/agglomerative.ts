@@ -51,7 +51,7 @@ export async function agglomerative(argv: string[]): Promise<void> {
   const options: AgglomerativeOptions = { linkage, nClusters, distanceThreshold, precision };
   const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAgglomerativeOptions(options, x.rows)); // bad options fail before any work
 
-  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+  const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.agglomerative(data, {
       ...options,
       onProgress: (p) =>
@@ -80,6 +80,7 @@ export async function agglomerative(argv: string[]): Promise<void> {
     topHeights,
     precision: fit.precision,
     seconds,
+    loadSeconds,
     columns,
     ...(output ? { output } : {}),
     ...(linkageOut ? { linkageOutput: linkageOut } : {}),

@@ -45,7 +45,7 @@ export async function bisect(argv: string[]): Promise<void> {
     if (k > x.rows) throw optionError('--k', `k = ${k} is more than the ${x.rows} rows`);
   };
 
-  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+  const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.bisectingKMeans(data, {
       k,
       strategy,
@@ -71,6 +71,7 @@ export async function bisect(argv: string[]): Promise<void> {
     strategy,
     inertia: fit.inertia,
     seconds,
+    loadSeconds,
     sizes: fit.sizes,
     tree: fit.tree.map(({ center: _center, ...node }) => node),
     columns,

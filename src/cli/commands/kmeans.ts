@@ -46,7 +46,7 @@ export async function kmeans(argv: string[]): Promise<void> {
   const output = stringOption(values, 'output');
   checkOutputPath(output);
   const options: KMeansOptions = { k, ...kmeansCliOptions(values) };
-  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(
+  const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(
     values,
     positionals[0]!,
     (x) => resolveKMeansOptions(options, x.rows, x.cols), // bad options fail before any work
@@ -72,6 +72,7 @@ export async function kmeans(argv: string[]): Promise<void> {
     iterations: fit.iterations,
     converged: fit.converged,
     seconds,
+    loadSeconds,
     sizes,
     columns,
     ...(output ? { output } : {}),

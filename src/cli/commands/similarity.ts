@@ -33,8 +33,10 @@ export async function similarity(argv: string[]): Promise<void> {
   const engine = await Engine.create(engineOptions(values));
   try {
     // The image embeddings (millions of rows) go to the backend batch by batch as they are read.
+    const loading = performance.now();
     const images = await engine.load(imageSource, { embedding: stringOption(values, 'embedding') });
     const started = performance.now();
+    const loadSeconds = (started - loading) / 1000;
     const scored = await engine.similarity(images, texts.matrix, { logitScale: numberOption(values, 'logit-scale') });
     const seconds = (performance.now() - started) / 1000;
     const { columns: imageColumns, rows, cols: d } = images;
@@ -57,6 +59,7 @@ export async function similarity(argv: string[]): Promise<void> {
       texts: t,
       d,
       seconds,
+      loadSeconds,
       counts,
       ...(prompts ? { prompts } : {}),
       ...(output ? { output } : {}),

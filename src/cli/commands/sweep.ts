@@ -76,7 +76,7 @@ export async function sweep(argv: string[]): Promise<void> {
   };
 
   const options: SweepOptions = { ...kmeansOptions, ks, silhouette: withSilhouette, sampleSize };
-  const { columns, result: swept, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+  const { columns, result: swept, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.sweep(data, {
       ...options,
       onProgress: (p) => progress.update(p.fraction, `k = ${p.k} (${p.index + 1}/${p.count}): ${p.stage}`),
@@ -90,6 +90,7 @@ export async function sweep(argv: string[]): Promise<void> {
     d: swept.d,
     ks,
     seconds,
+    loadSeconds,
     silhouetteSample: swept.silhouetteSample,
     best: swept.best,
     entries: swept.entries.map((e) => ({

@@ -50,7 +50,7 @@ export async function topdown(argv: string[]): Promise<void> {
     if (k > x.rows) throw optionError('--k', `k = ${k} is more than the ${x.rows} rows`);
     checkKsFit('--sub-k', [subKMin], x.rows);
   };
-  const { source, matrix, columns, result: fit, seconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
+  const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.topDown(data, {
       ...kmeansOptions,
       k,
@@ -86,6 +86,7 @@ export async function topdown(argv: string[]): Promise<void> {
     ids: fit.ids,
     inertia: fit.inertia,
     seconds,
+    loadSeconds,
     top: { inertia: fit.top.inertia, sizes: fit.top.sizes },
     groups: fit.groups,
     sizes: new Array<number>(fit.ids.length).fill(0),
