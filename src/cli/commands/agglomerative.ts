@@ -49,7 +49,7 @@ export async function agglomerative(argv: string[]): Promise<void> {
   checkOutputPath(linkageOut);
   if (output !== undefined && output === linkageOut) throw optionError('--linkage-out', 'must not be the same file as -o');
   const options: AgglomerativeOptions = { linkage, nClusters, distanceThreshold, precision };
-  const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAgglomerativeOptions(options, x.rows)); // bad options fail before any work
+  const checkRows = (x: { rows: number }) => withFlagNames(() => resolveAgglomerativeOptions(options, x.rows)); // bad options fail before the fit
 
   const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(values, positionals[0]!, checkRows, (engine, data, progress) =>
     engine.agglomerative(data, {

@@ -49,7 +49,7 @@ export async function kmeans(argv: string[]): Promise<void> {
   const { source, matrix, columns, result: fit, seconds, loadSeconds, backend } = await runOnFeatures(
     values,
     positionals[0]!,
-    (x) => resolveKMeansOptions(options, x.rows, x.cols), // bad options fail before any work
+    (x) => resolveKMeansOptions(options, x.rows, x.cols), // bad options fail before the fit
     (engine, data, progress) =>
       engine.kmeans(data, {
         ...options,

@@ -32,7 +32,7 @@ export async function similarity(argv: string[]): Promise<void> {
 
   const engine = await Engine.create(engineOptions(values));
   try {
-    // The image embeddings (millions of rows) go to the backend batch by batch as they are read.
+    // The image embeddings (millions of rows) go to the backend chunk by chunk as they are read.
     const loading = performance.now();
     const images = await engine.load(imageSource, { embedding: stringOption(values, 'embedding') });
     const started = performance.now();
