@@ -184,6 +184,8 @@ export class MatrixBuilder {
   private current: Float32Array;
   private filled = 0; // rows in `current`
   private total = 0;
+  /** A chunk filled here (not adopted) reached half the chunk size: the input is large. */
+  private large = false;
   private readonly onChunk: ((chunk: MatrixChunk) => void) | undefined;
 
   constructor(cols: number, columnNames?: readonly string[], chunkElements = DEFAULT_CHUNK_ELEMENTS, onChunk?: (chunk: MatrixChunk) => void) {
@@ -247,7 +249,7 @@ export class MatrixBuilder {
     if (this.current.length === 0) {
       // Once a chunk has been filled the input is large: later chunks are made whole, sparing
       // the copies of growing each one (as many bytes again as the data).
-      const capacityRows = this.chunks.length > 0 ? this.chunkRows : Math.min(this.chunkRows, Math.max(rows, 1024));
+      const capacityRows = this.large ? this.chunkRows : Math.min(this.chunkRows, Math.max(rows, 1024));
       this.current = new Float32Array(capacityRows * this.cols);
     }
     const view = this.current.subarray(this.filled * this.cols, (this.filled + rows) * this.cols);
@@ -268,6 +270,7 @@ export class MatrixBuilder {
     const rowStart = this.total - this.filled;
     // A chunk less than half full (the last of a large input) is copied out, so that it does not
     // keep a whole chunk's array alive.
+    this.large ||= 2 * this.filled >= this.chunkRows;
     const used = this.filled * this.cols;
     const data = 2 * used < this.current.length ? this.current.slice(0, used) : this.current.subarray(0, used);
     this.current = new Float32Array(0);

@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { afterAll, expect, it, vi } from 'vitest';
 import { JsBackend } from '../../src/backends/js/index.js';
 import type { WebGpuBackend } from '../../src/backends/webgpu/index.js';
 import type { GpuMatrix } from '../../src/backends/webgpu/resident.js';
 import type { RowUpload } from '../../src/backends/webgpu/upload.js';
 import { DeviceLostError } from '../../src/errors.js';
+import { Dataset } from '../../src/input.js';
+import { openTable, writeTable } from '../../src/io/index.js';
 import type { Matrix } from '../../src/matrix.js';
 import { describeGpu, openGpu, randomMatrix } from './gpu.js';
 
@@ -108,4 +114,42 @@ it('a device lost while rows stream in is reported by finish, not by add', async
   for (const chunk of x.chunks.slice(1)) upload.add(chunk);
   await expect(upload.finish(x)).rejects.toBeInstanceOf(DeviceLostError);
   gpu.dispose();
+});
+
+it('a Parquet file of embeddings, decoded on worker threads and kept without copies, streams to the GPU intact', async (context) => {
+  // 150,000 × 64: three row groups whose batches (65,536 × 64 = 2²² floats) the reader keeps as
+  // they are; 4 MiB bindings make 16,384-row device chunks, so chunks of both kinds straddle.
+  const lone = await openGpu({ maxBindingBytes: 1 << 22, subgroups: false });
+  if (!lone.gpu) {
+    if (process.env.CI === 'true') throw new Error(`no WebGPU adapter in CI: ${lone.reason}`);
+    return context.skip(lone.reason);
+  }
+  const gpu = lone.gpu;
+  const dir = mkdtempSync(join(tmpdir(), 'clusterkit-upload-'));
+  try {
+    const rows = 150_000;
+    const d = 64;
+    const x = randomMatrix(21, rows, d, { offset: -1, scale: 2 });
+    const values = x.toFloat32Array();
+    const type = new arrow.FixedSizeList(d, new arrow.Field('item', new arrow.Float32(), false));
+    const batches = [0, 50_000, 100_000].map((start) => {
+      const child = arrow.makeData({ type: new arrow.Float32(), length: 50_000 * d, data: values.subarray(start * d, (start + 50_000) * d) });
+      return new arrow.Table({ emb: arrow.makeVector(arrow.makeData({ type, length: 50_000, nullCount: 0, child })) }).batches[0]!;
+    });
+    const path = join(dir, 'embeddings.parquet');
+    await writeTable(path, batches[0]!.schema, (async function* () {
+      yield* batches;
+    })());
+    const data = new Dataset(await openTable(path), { embedding: 'emb' });
+    const resident = (await data.residentOn(gpu)) as GpuMatrix;
+    expect(resident.chunks.map((c) => c.rows)).toEqual([...new Array(9).fill(16_384), rows - 9 * 16_384]);
+    expect(data.matrix.chunks.map((c) => c.rows)).toEqual([65_536, 65_536, rows - 2 * 65_536]);
+    expect(data.matrix.toFloat32Array()).toEqual(values);
+    const got = await deviceRows(gpu, resident);
+    expect(got.values).toEqual(values);
+    data.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    gpu.dispose();
+  }
 });
