@@ -9,7 +9,7 @@ import { sweep, type SweepOptions, type SweepResult } from './algorithms/sweep.j
 import { bisectingKMeans, topDown, type BisectingKMeansOptions, type BisectingKMeansResult, type TopDownOptions, type TopDownResult } from './algorithms/topdown.js';
 import type { Backend, BackendName, DeviceMatrix } from './backends/backend.js';
 import { createBackend, type BackendChoice, type BackendOptions } from './backends/select.js';
-import { Dataset, type ColumnSelection, type DataInput, type LoadInput } from './input.js';
+import { Dataset, toMatrix, type ColumnSelection, type DataInput, type LoadInput } from './input.js';
 import { DeviceLostError } from './errors.js';
 import type { Matrix } from './matrix.js';
 import { correlationMatrix, type CorrelationOptions } from './prep/correlate.js';
@@ -184,7 +184,7 @@ export class Engine {
 
   private async matrix(x: DataInput, selection: ColumnSelection): Promise<Matrix> {
     this.assertLive();
-    return x instanceof Dataset ? x.matrix : new Dataset(x, selection).hostMatrix();
+    return toMatrix(x, selection);
   }
 
   /** Uploads `x` for the duration of `work`, then frees the backend's copy (a loaded Dataset stays). */

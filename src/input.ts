@@ -74,16 +74,6 @@ export class Dataset {
   }
 
   /**
-   * The host matrix: reads the source now if nothing has read it yet (no upload; for calls that
-   * only need the host rows).
-   */
-  async hostMatrix(): Promise<Matrix> {
-    this.assertLive();
-    this.host ??= this.source instanceof Matrix ? matrixRead(this.source) : await readInput(this.source, this.selection, { chunkElements: this.chunkElements });
-    return this.host.matrix;
-  }
-
-  /**
    * The matrix resident on `backend`. The first call reads the source, streaming it to the
    * backend as it goes; a later call with another backend uploads the host matrix there and
    * frees the copy on the previous one.
@@ -93,7 +83,7 @@ export class Dataset {
     if (this.device?.backend !== backend) {
       this.releaseDevice();
       const source = this.source;
-      const matrix = this.host || source instanceof Matrix ? this.hostMatrix().then((host) => backend.upload(host)) : this.stream(source, backend);
+      const matrix = this.host || source instanceof Matrix ? this.uploadHost(backend) : this.stream(source, backend);
       this.device = { backend, matrix };
       // A failed upload is not kept: the next call tries again (from the host copy, if the read finished).
       matrix.catch(() => {
@@ -108,6 +98,11 @@ export class Dataset {
     if (this.disposed) return;
     this.disposed = true;
     this.releaseDevice();
+  }
+
+  /** Uploads the host matrix whole (a Matrix given, or a stream read before: a retry, another backend). */
+  private async uploadHost(backend: Backend): Promise<DeviceMatrix> {
+    return backend.upload(this.read().matrix);
   }
 
   private async stream(source: Exclude<LoadInput, Matrix>, backend: Backend): Promise<DeviceMatrix> {

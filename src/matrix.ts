@@ -130,8 +130,8 @@ export class Matrix {
   assertFinite(): void {
     if (this.finiteChecked) return;
     for (const chunk of this.chunks) {
-      if (allFinite(chunk.data)) continue;
-      const i = chunk.data.findIndex((v) => v - v !== 0);
+      const i = firstNonFinite(chunk.data);
+      if (i < 0) continue;
       const v = chunk.data[i]!;
       const row = chunk.rowStart + Math.floor(i / this.cols);
       const col = i % this.cols;
@@ -142,11 +142,16 @@ export class Matrix {
   }
 }
 
+/** The index of the first NaN or infinite value of `data`, or −1 when every value is finite. */
+export function firstNonFinite(data: Float32Array): number {
+  return allFinite(data) ? -1 : data.findIndex((v) => v - v !== 0);
+}
+
 /**
  * Whether every value is finite. v − v is 0 for a finite v and NaN otherwise, so one compare
  * checks the sum of four (twice as fast as a compare per value).
  */
-export function allFinite(data: Float32Array): boolean {
+function allFinite(data: Float32Array): boolean {
   let i = 0;
   for (const end = data.length - 4; i <= end; i += 4) {
     if (data[i]! - data[i]! + (data[i + 1]! - data[i + 1]!) + (data[i + 2]! - data[i + 2]! + (data[i + 3]! - data[i + 3]!)) !== 0) return false;

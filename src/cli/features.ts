@@ -50,12 +50,11 @@ export async function readFeatures(path: string, values: Parsed['values'], alsoE
  */
 async function loadFeatures(engine: Engine, path: string, values: Parsed['values']): Promise<Features & { data: Dataset }> {
   const { selection, standard } = featureChoice(values, []);
-  const source = await openTable(path);
   if (standard) {
-    const read = await readMatrix(source, selection);
-    const data = await engine.load(standardize(read.matrix));
-    return { source, columns: read.columns, matrix: data.matrix, data };
+    const features = await readFeatures(path, values);
+    return { ...features, data: await engine.load(features.matrix) };
   }
+  const source = await openTable(path);
   const data = await engine.load(source, selection);
   return { source, columns: data.columns, matrix: data.matrix, data };
 }

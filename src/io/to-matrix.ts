@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describeNonFinite, inputError, optionError } from '../errors.js';
-import { allFinite, MatrixBuilder, type Matrix, type MatrixChunk } from '../matrix.js';
+import { firstNonFinite, MatrixBuilder, type Matrix, type MatrixChunk } from '../matrix.js';
 import type { TableSource } from './read.js';
 
 export type MatrixInput =
@@ -222,8 +222,8 @@ function checkNoNulls(data: arrow.Data, start: number, count: number, onNull: (i
 
 /** Throws for the first NaN or infinity in a filled span (row-major, `names.length` columns). */
 function checkFinite(span: Float32Array, names: readonly string[], firstRow: number, where: string): void {
-  if (allFinite(span)) return;
-  const i = span.findIndex((v) => v - v !== 0);
+  const i = firstNonFinite(span);
+  if (i < 0) return;
   const v = span[i]!;
   const row = firstRow + Math.floor(i / names.length) + 1;
   const column = names[i % names.length];
