@@ -120,6 +120,7 @@ for (const [threads, inlineBelow] of [[1, undefined], [2, 0]] as const) {
     it("'auto' bounds: used while they pay, dropped when every centroid is about as near", async () => {
       for (const [x, k, expectBounded] of [
         [blobs(3000, 8, 6, 15, { spread: 6 }), 6, true],
+        [blobs(3000, 8, 2, 15, { spread: 6 }), 2, true], // bisecting k-means' 2-means
         [blobs(1200, 256, 24, 16, { spread: 0.05 }), 24, false],
       ] as const) {
         const [xw, xj] = await both(wasm, x);
