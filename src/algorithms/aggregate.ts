@@ -104,16 +104,20 @@ export async function aggregateGroups(input: MatrixInput, options: AggregateOpti
   const categoryColumn = typeof category === 'string' ? category : undefined;
   const categoryValues = category !== undefined && typeof category !== 'string' ? category : undefined;
 
-  const source = batchSource(input);
-  const { where } = source;
   let plan: { key: KeyColumn; values?: ColumnPlan; category?: KeyColumn } | undefined;
-  const makePlan = (schema: arrow.Schema) => {
+  const makePlan = (schema: arrow.Schema, where: string) => {
     const key = keyColumn(schema, by, 'by', 'key', false, where);
     const values = hasValues ? planColumns(schema, { embedding: options.embedding, columns: options.columns }, where, { nameOptions: true }) : undefined;
     const cat = categoryColumn !== undefined ? keyColumn(schema, categoryColumn, 'category', 'category', false, where) : undefined;
     return { key, values, category: cat };
   };
-  if (source.schema) plan = makePlan(source.schema);
+  // A file is read for the key, value and category columns only.
+  const source = batchSource(input, (schema, where) => {
+    const { values } = makePlan(schema, where);
+    return [by, ...(values?.columns ?? []), ...(categoryColumn !== undefined ? [categoryColumn] : [])];
+  });
+  const { where } = source;
+  if (source.schema) plan = makePlan(source.schema, where);
 
   let groups: GroupStats | undefined;
   const categoryIndex = new CategoryIndex(options.categories);
@@ -121,7 +125,7 @@ export async function aggregateGroups(input: MatrixInput, options: AggregateOpti
   const describeRow = (row: number) =>
     categoryColumn !== undefined ? `${where}column "${categoryColumn}", row ${row + 1}` : `option category: the value for row ${row + 1}`;
   for await (const batch of source.batches) {
-    plan ??= makePlan(batch.schema);
+    plan ??= makePlan(batch.schema, where);
     const width = plan.values?.names.length ?? 0;
     groups ??= new GroupStats(width, { sum: stats.includes('mean'), median: stats.includes('median'), max: stats.includes('max') });
     const n = batch.numRows;
@@ -563,7 +567,10 @@ function shortestFloat32(value: number): string {
 
 /** Reads one key column of a whole table into an array (e.g. labels from another file). */
 export async function readKeys(input: MatrixInput, name: string, option: string, role: string): Promise<GroupKey[]> {
-  const source = batchSource(input);
+  const source = batchSource(input, (schema, where) => {
+    keyColumn(schema, name, option, role, false, where); // an unknown or unusable column fails before the read
+    return [name];
+  });
   let reader = source.schema ? keyColumn(source.schema, name, option, role, false, source.where) : undefined;
   const out: GroupKey[] = [];
   for await (const batch of source.batches) {

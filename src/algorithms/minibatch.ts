@@ -2,6 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { Backend, DeviceMatrix, LloydSession, RowStepTotals } from '../backends/backend.js';
 import { ClusterkitError, inputError, optionError } from '../errors.js';
 import { Dataset, toMatrix, type DataInput } from '../input.js';
+import type { TableSource } from '../io/read.js';
 import type { ColumnSelection } from '../io/to-matrix.js';
 import { Matrix, MatrixBuilder } from '../matrix.js';
 import { Rng } from '../rng.js';
@@ -103,11 +104,12 @@ export interface MiniBatchKMeansResult {
 
 /**
  * Data read again on every pass: a table source (`batches()` is called per pass, e.g. a
- * TableSource from openTable), or a function returning (or resolving to) a fresh stream of
- * matrices or record batches per pass, e.g. `() => RecordBatchReader.from(createReadStream(path))`.
+ * TableSource from openTable, which is asked for the selected columns only), or a function
+ * returning (or resolving to) a fresh stream of matrices or record batches per pass, e.g.
+ * `() => RecordBatchReader.from(createReadStream(path))`.
  */
 export type MiniBatchSource =
-  | { batches(): AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> }
+  | { batches(columns?: readonly string[]): AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> }
   | (() => PassStream | Promise<PassStream>);
 
 /** One pass over the data: matrices or record batches, in row order. */
@@ -665,12 +667,23 @@ class ShuffleBuffer {
  */
 export function matrixPasses(source: MiniBatchSource, selection: ColumnSelection = {}, columns?: (names: string[]) => void): MatrixPasses {
   const label = 'path' in source && typeof source.path === 'string' ? source.path : undefined;
-  const open = typeof source === 'function' ? source : () => source.batches();
   return async function* () {
-    const { readMatrix } = await import('../io/to-matrix.js');
+    const { batchSource, planColumns, readMatrix } = await import('../io/to-matrix.js');
+    // A file is asked for the selected columns only; each batch then chooses them by name.
+    let perBatch = selection;
+    const stream =
+      typeof source === 'function'
+        ? await source()
+        : 'schema' in source && 'path' in source
+          ? batchSource(source as TableSource, (schema, where) => {
+              const chosen = planColumns(schema, selection, where);
+              perBatch = chosen.selection;
+              return chosen.columns;
+            }).batches
+          : source.batches();
     let firstRow = 0;
     let named = false;
-    for await (const item of await open()) {
+    for await (const item of stream) {
       if (item instanceof Matrix) {
         item.assertFinite();
         firstRow += item.rows;
@@ -681,7 +694,7 @@ export function matrixPasses(source: MiniBatchSource, selection: ColumnSelection
       if (batch.numRows === 0) continue;
       let read;
       try {
-        read = await readMatrix([batch], selection);
+        read = await readMatrix([batch], perBatch);
       } catch (error) {
         throw shiftRows(error, firstRow, label);
       }

@@ -111,22 +111,26 @@ export async function profileClusters(
       }
     }
   } else {
-    const source = batchSource(x);
-    const { where } = source;
-    const planFor = (schema: arrow.Schema) => ({
+    let valueColumns: ColumnSelection = {
+      ...options,
+      exclude: [...(options.exclude ?? []), ...(labelColumn !== undefined && !options.columns ? [labelColumn] : [])],
+    };
+    const planFor = (schema: arrow.Schema, where: string) => ({
       labels: labelColumn !== undefined ? keyColumn(schema, labelColumn, 'labels', 'label', true, where) : undefined,
-      values: planColumns(
-        schema,
-        { ...options, exclude: [...(options.exclude ?? []), ...(labelColumn !== undefined && !options.columns ? [labelColumn] : [])] },
-        where,
-        { nameOptions: true },
-      ),
+      values: planColumns(schema, valueColumns, where, { nameOptions: true }),
     });
-    let plan = source.schema && planFor(source.schema);
+    // A file is read for the labels and the values only; each batch finds them by name.
+    const source = batchSource(x, (schema, where) => {
+      const first = planFor(schema, where);
+      valueColumns = first.values.selection;
+      return [...(labelColumn !== undefined ? [labelColumn] : []), ...first.values.columns];
+    });
+    const { where } = source;
+    let plan = source.schema && planFor(source.schema, where);
     let groups: GroupStats | undefined;
     rows = 0;
     for await (const batch of source.batches) {
-      plan ??= planFor(batch.schema);
+      plan ??= planFor(batch.schema, where);
       const d = plan.values.names.length;
       groups ??= new GroupStats(d, { sum: true, median: true, max: false });
       const n = batch.numRows;

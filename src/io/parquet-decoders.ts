@@ -24,11 +24,16 @@ interface Waiting {
 export class ParquetDecoders {
   private readonly workers: Worker[];
   private readonly idle: Worker[];
-  private readonly queue: (DecodeRequest & Waiting)[] = [];
+  private readonly queue: (Omit<DecodeRequest, 'columns'> & Waiting)[] = [];
   private readonly running = new Map<number, Waiting>();
   private failure: Error | undefined;
 
-  constructor(path: string, threads: number) {
+  /** `columns`: decode only these (all when undefined). */
+  constructor(
+    path: string,
+    threads: number,
+    private readonly columns: string[] | undefined,
+  ) {
     const url = workerUrl();
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(url, { workerData: { path } });
@@ -61,7 +66,7 @@ export class ParquetDecoders {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const { group, batchSize, ...waiting } = this.queue.shift()!;
       this.running.set(group, waiting);
-      this.idle.pop()!.postMessage({ group, batchSize } satisfies DecodeRequest);
+      this.idle.pop()!.postMessage({ group, batchSize, columns: this.columns } satisfies DecodeRequest);
     }
   }
 

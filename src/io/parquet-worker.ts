@@ -12,6 +12,8 @@ import type * as ParquetWasm from 'parquet-wasm';
 export interface DecodeRequest {
   group: number;
   batchSize: number;
+  /** Only these columns (all when undefined). */
+  columns: string[] | undefined;
 }
 
 export interface DecodeReply {
@@ -23,9 +25,9 @@ const port = parentPort!;
 const parquet: typeof ParquetWasm = await import('parquet-wasm');
 const file = await parquet.ParquetFile.fromFile(await openAsBlob(workerData.path as string));
 
-port.on('message', async ({ group, batchSize }: DecodeRequest) => {
+port.on('message', async ({ group, batchSize, columns }: DecodeRequest) => {
   const ipc: Uint8Array[] = [];
-  const stream = (await file.stream({ rowGroups: [group], batchSize })) as unknown as AsyncIterable<ParquetWasm.RecordBatch>;
+  const stream = (await file.stream({ rowGroups: [group], batchSize, columns })) as unknown as AsyncIterable<ParquetWasm.RecordBatch>;
   for await (const batch of stream) ipc.push(batch.intoIPCStream());
   port.postMessage({ group, ipc } satisfies DecodeReply, ipc.map((bytes) => bytes.buffer as ArrayBuffer));
 });

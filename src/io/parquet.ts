@@ -54,15 +54,15 @@ function iterable<T>(stream: ReadableStream): AsyncIterable<T> {
   return stream as unknown as AsyncIterable<T>;
 }
 
-async function* readBatches(path: string, rowGroups: number): AsyncGenerator<arrow.RecordBatch> {
+async function* readBatches(path: string, rowGroups: number, columns: string[] | undefined): AsyncGenerator<arrow.RecordBatch> {
   const threads = Math.min(rowGroups, availableParallelism(), MAX_DECODERS);
   if (threads > 1) {
-    yield* readInParallel(path, rowGroups, threads);
+    yield* readInParallel(path, rowGroups, threads, columns);
     return;
   }
   const file = await openFile(path);
   try {
-    const stream = iterable<ParquetWasm.RecordBatch>(await file.stream({ batchSize: BATCH_ROWS }));
+    const stream = iterable<ParquetWasm.RecordBatch>(await file.stream({ batchSize: BATCH_ROWS, columns }));
     for await (const batch of stream) yield* fromWasm(batch);
   } catch (err) {
     throw decodeError(path, FORMAT_NAME, err);
@@ -79,8 +79,8 @@ const MAX_DECODERS = 8;
  * a 2 GiB file of embeddings took 12 s that way), yielded in file order. At most two groups per
  * worker are decoded ahead of the one being yielded, which bounds the memory held.
  */
-async function* readInParallel(path: string, rowGroups: number, threads: number): AsyncGenerator<arrow.RecordBatch> {
-  const decoders = new ParquetDecoders(path, threads);
+async function* readInParallel(path: string, rowGroups: number, threads: number, columns: string[] | undefined): AsyncGenerator<arrow.RecordBatch> {
+  const decoders = new ParquetDecoders(path, threads, columns);
   const ahead: Promise<Uint8Array[]>[] = [];
   let next = 0;
   const requestMore = () => {
@@ -123,7 +123,17 @@ export async function openParquet(path: string): Promise<TableSource> {
     file.free();
   }
   if (rows === 0) throw fileError(path, 'has no data rows');
-  return { path, format: 'parquet', schema, batches: () => readBatches(path, rowGroups) };
+  return { path, format: 'parquet', schema, batches: (columns) => readBatches(path, rowGroups, projection(schema, columns)) };
+}
+
+/**
+ * The columns to ask parquet-wasm for, or undefined for all. It matches a name against the
+ * dot-separated path of each leaf, so a name holding a dot would find no column: then all
+ * columns are decoded.
+ */
+function projection(schema: arrow.Schema, columns: readonly string[] | undefined): string[] | undefined {
+  if (!columns || columns.some((name) => name.includes('.'))) return undefined;
+  return schema.fields.map((field) => field.name).filter((name) => columns.includes(name));
 }
 
 function writerProperties(parquet: typeof ParquetWasm, schema: arrow.Schema): ParquetWasm.WriterProperties {

@@ -17,7 +17,12 @@ export interface TableSource {
   readonly format: TableFormat;
   /** The schema of every batch from `batches()` (equal field for field, not the same object). */
   readonly schema: arrow.Schema;
-  batches(): AsyncIterable<arrow.RecordBatch>;
+  /**
+   * The table's batches. Given `columns` (names in the schema), a format that stores columns
+   * apart (Parquet) decodes only those, and its batches hold only them; other formats may still
+   * give every column, so find columns by name.
+   */
+  batches(columns?: readonly string[]): AsyncIterable<arrow.RecordBatch>;
 }
 
 const OPENERS: Readonly<Record<TableFormat, (path: string) => Promise<TableSource>>> = {

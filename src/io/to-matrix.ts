@@ -51,12 +51,19 @@ export async function readMatrix(input: MatrixInput, select: ColumnSelection = {
     throw optionError('embedding', 'cannot be combined with a list of columns');
   }
   if (select.columns?.length === 0) throw optionError('columns', 'names no column');
-  const { where, schema, batches } = batchSource(input);
-  let plan = schema && planColumns(schema, select, where);
+  // A file is asked for the selected columns only; its batches may then hold no other, so
+  // the same columns are chosen again by name in each batch's schema.
+  let selected = select;
+  const { where, schema, batches } = batchSource(input, (fileSchema, fileWhere) => {
+    const chosen = planColumns(fileSchema, select, fileWhere);
+    selected = chosen.selection;
+    return chosen.columns;
+  });
+  let plan = schema && planColumns(schema, selected, where);
   let builder: MatrixBuilder | undefined;
   let rows = 0;
   for await (const batch of batches) {
-    plan ??= planColumns(batch.schema, select, where);
+    plan ??= planColumns(batch.schema, selected, where);
     if (!builder) {
       const cols = plan.names.length;
       builder = new MatrixBuilder(cols, plan.names, chunkElements, onChunk && ((chunk) => onChunk(chunk, cols)));
@@ -68,7 +75,10 @@ export async function readMatrix(input: MatrixInput, select: ColumnSelection = {
   return { matrix: builder.build({ finite: true }), columns: plan.columns };
 }
 
-/** A table as the readers see it: a prefix for error messages, the schema if known up front, the batches. */
+/**
+ * A table as the readers see it: a prefix for error messages, the schema if every batch has it
+ * (undefined: plan on each batch's own), the batches.
+ */
 export interface BatchSource {
   /** "path: " for a file, "" otherwise. */
   where: string;
@@ -76,10 +86,18 @@ export interface BatchSource {
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
 }
 
-export function batchSource(input: MatrixInput): BatchSource {
+/**
+ * The batches of `input`. A file is asked only for the columns `columnsOf` names (Parquet then
+ * decodes no other); `columnsOf` sees the file's schema first, so it can reject a bad choice
+ * before anything is read. Batches asked for some columns may hold only those: find columns by
+ * name in each batch's schema.
+ */
+export function batchSource(input: MatrixInput, columnsOf?: (schema: arrow.Schema, where: string) => readonly string[]): BatchSource {
   if (input instanceof arrow.Table) return { where: '', schema: input.schema, batches: input.batches };
   if ('batches' in input && typeof input.batches === 'function') {
-    return { where: `${input.path}: `, schema: input.schema, batches: input.batches() };
+    const where = `${input.path}: `;
+    if (!columnsOf) return { where, schema: input.schema, batches: input.batches() };
+    return { where, batches: input.batches(columnsOf(input.schema, where)) };
   }
   return { where: '', batches: input as AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> };
 }
@@ -110,6 +128,8 @@ export interface ColumnPlan {
   readonly columns: string[];
   /** One name per value: the columns, or `emb[0]`, `emb[1]`, … */
   readonly names: string[];
+  /** The same columns chosen by name, for a table holding only them (see batchSource). */
+  readonly selection: ColumnSelection;
   /**
    * Writes rows [start, start + count) of `batch` into `span` (count × names.length, row-major);
    * `firstRow` is the 0-based table row of the batch's first row. A null, NaN or infinite value
@@ -249,6 +269,7 @@ function scalarPlan(schema: arrow.Schema, indices: number[], where: string): Col
   return {
     columns: names,
     names,
+    selection: { columns: names },
     fill(batch, start, count, span, firstRow) {
       indices.forEach((index, col) => {
         const data = batch.data.children[index]!;
@@ -265,6 +286,7 @@ function embeddingPlan(name: string, index: number, size: number, where: string)
   return {
     columns: [name],
     names,
+    selection: { embedding: name },
     fill(batch, start, count, span, firstRow) {
       const list = batch.data.children[index]!;
       // arrow-js keeps a sliced list's child sliced to match, so element k of row r is child
