@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { aggregateGroups, medianInPlace, type AggregateResult } from '../src/algorithms/aggregate.js';
+import { selectInPlace } from '../src/algorithms/select.js';
 import { profileClusters, type ProfileResult } from '../src/algorithms/profile.js';
 import { aggregateGroups as aggregateFromIndex, ClusterkitError, Matrix, profileClusters as profileFromIndex } from '../src/index.js';
 import { Rng } from '../src/rng.js';
@@ -390,5 +391,22 @@ describe('medianInPlace (quickselect)', () => {
       }
     }
     expect(medianInPlace(new Float32Array(0), 0)).toBeNaN();
+  });
+
+  it('selectInPlace puts any rank in place, nothing larger before it and nothing smaller after', () => {
+    const rng = new Rng(8);
+    for (const distinct of [1e9, 5]) {
+      for (const n of [17, 100, 1000]) {
+        const values = Float64Array.from({ length: n }, () => Math.floor(rng.nextFloat() * distinct));
+        const sorted = Float64Array.from(values).sort();
+        for (const k of [0, 1, n >> 2, n >> 1, n - 2, n - 1]) {
+          const a = Float64Array.from(values);
+          selectInPlace(a, 0, n - 1, k);
+          expect(a[k]).toBe(sorted[k]);
+          expect(Math.max(...a.subarray(0, k))).toBeLessThanOrEqual(a[k]!);
+          expect(Math.min(...a.subarray(k + 1))).toBeGreaterThanOrEqual(a[k]!);
+        }
+      }
+    }
   });
 });

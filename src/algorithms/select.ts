@@ -17,22 +17,26 @@ export function selectInPlace(a: Float32Array | Float64Array, lo: number, hi: nu
     const y = a[mid]!;
     const z = a[hi]!;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
+    // Three-way partition in two sweeps without data-dependent branches (a branch on each
+    // comparison with the pivot is mispredicted half the time on unordered data: twice as slow).
+    // First the values below the pivot to the front, then those above it to the back.
+    let less = lo;
+    for (let i = lo; i <= hi; i++) {
+      const v = a[i]!;
+      a[i] = a[less]!;
+      a[less] = v;
+      less += bit(v < pivot);
     }
-    // Now a[lo..j] ≤ pivot ≤ a[i..hi], and everything strictly between j and i equals pivot.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
+    let more = hi;
+    for (let i = hi; i >= less; i--) {
+      const v = a[i]!;
+      a[i] = a[more]!;
+      a[more] = v;
+      more -= bit(v > pivot);
+    }
+    // Now a[lo..less − 1] < pivot = a[less..more] < a[more + 1..hi].
+    if (k < less) hi = less - 1;
+    else if (k > more) lo = more + 1;
     else return;
   }
   for (let i = lo + 1; i <= hi; i++) {
@@ -44,4 +48,9 @@ export function selectInPlace(a: Float32Array | Float64Array, lo: number, hi: nu
     }
     a[j + 1] = v;
   }
+}
+
+/** 1 for true, 0 for false: V8 compiles `boolean | 0` to a set-on-condition, not a branch. */
+function bit(condition: boolean): number {
+  return (condition as unknown as number) | 0;
 }
