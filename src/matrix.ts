@@ -72,6 +72,18 @@ export class Matrix {
     return builder.build();
   }
 
+  /** Each column as an array of its own (for output tables), in one pass over the rows. */
+  columnArrays(): Float32Array[] {
+    const { cols } = this;
+    const columns = Array.from({ length: cols }, () => new Float32Array(this.rows));
+    for (const { data, rowStart, rows } of this.chunks) {
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < cols; j++) columns[j]![rowStart + r] = data[r * cols + j]!;
+      }
+    }
+    return columns;
+  }
+
   /** A view of row `i` (no copy). */
   row(i: number): Float32Array {
     const chunk = this.chunkOf(i);

@@ -92,3 +92,14 @@ describe('MatrixBuilder', () => {
     expect(m.chunks[2]!.data.buffer.byteLength).toBe(1000 * 3 * 4);
   });
 });
+
+describe('Matrix.columnArrays', () => {
+  it('gives each column of every chunk, in row order', () => {
+    const m = chunkedMatrix(1000, 7, 300, 4);
+    const columns = m.columnArrays();
+    expect(columns).toHaveLength(7);
+    for (let j = 0; j < 7; j++) {
+      expect(columns[j]).toEqual(Float32Array.from({ length: 1000 }, (_, i) => m.row(i)[j]!));
+    }
+  });
+});

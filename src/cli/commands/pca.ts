@@ -51,11 +51,7 @@ export async function pca(argv: string[]): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
 
     if (output && scores) {
-      const data = scores.toFloat32Array();
-      const append = Array.from({ length: k }, (_, c) => ({
-        name: `pc_${c + 1}`,
-        values: Float32Array.from({ length: scores.rows }, (_, i) => data[i * k + c]!),
-      }));
+      const append = scores.columnArrays().map((values, c) => ({ name: `pc_${c + 1}`, values }));
       await writeWithColumns(source, output, append);
     }
 

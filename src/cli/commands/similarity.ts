@@ -4,6 +4,7 @@ import { fileError, optionError } from '../../errors.js';
 import { openTable, readMatrix, type NewColumn } from '../../io/index.js';
 import { COMMON_OPTIONS, numberOption, parse, stringOption } from '../args.js';
 import { checkOutputPath, engineOptions, writeWithColumns } from '../features.js';
+import { Matrix } from '../../matrix.js';
 import { emit } from '../output.js';
 
 export const SIMILARITY_USAGE = `clusterkit similarity <images> <texts> [--embedding col] [--text-embedding col] [--prompts file.txt]
@@ -44,10 +45,8 @@ export async function similarity(argv: string[]): Promise<void> {
     const t = scored.texts;
 
     if (output) {
-      const append: NewColumn[] = [{ name: 'label', values: scored.labels }];
-      for (let j = 0; j < t; j++) {
-        append.push({ name: `prob_${j}`, values: Float32Array.from({ length: scored.labels.length }, (_, i) => scored.scores[i * t + j]!) });
-      }
+      const probabilities = new Matrix(rows, t, [{ rowStart: 0, rows, data: scored.scores }]).columnArrays();
+      const append: NewColumn[] = [{ name: 'label', values: scored.labels }, ...probabilities.map((values, j) => ({ name: `prob_${j}`, values }))];
       await writeWithColumns(imageSource, output, append, imageColumns);
     }
 
