@@ -669,18 +669,20 @@ export function matrixPasses(source: MiniBatchSource, selection: ColumnSelection
   const label = 'path' in source && typeof source.path === 'string' ? source.path : undefined;
   return async function* () {
     const { batchSource, planColumns, readMatrix } = await import('../io/to-matrix.js');
-    // A file is asked for the selected columns only; each batch then chooses them by name.
     let perBatch = selection;
-    const stream =
-      typeof source === 'function'
-        ? await source()
-        : 'schema' in source && 'path' in source
-          ? batchSource(source as TableSource, (schema, where) => {
-              const chosen = planColumns(schema, selection, where);
-              perBatch = chosen.selection;
-              return chosen.columns;
-            }).batches
-          : source.batches();
+    let stream: PassStream;
+    if (typeof source === 'function') {
+      stream = await source();
+    } else if ('schema' in source && 'path' in source) {
+      // A file (openTable) is asked for the selected columns only; each batch finds them by name.
+      stream = batchSource(source as TableSource, (schema, where) => {
+        const chosen = planColumns(schema, selection, where);
+        perBatch = chosen.selection;
+        return chosen.columns;
+      }).batches;
+    } else {
+      stream = source.batches();
+    }
     let firstRow = 0;
     let named = false;
     for await (const item of stream) {
