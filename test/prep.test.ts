@@ -13,12 +13,15 @@ import {
   fitScaler,
   fitWinsorizer,
   log1pColumns,
+  medianSorted,
   quantileSorted,
   averageRanks,
   scaleMatrix,
   symmetricEigen,
   type ScaleMethod,
 } from '../src/prep/index.js';
+import { RankedValues } from '../src/prep/stats.js';
+import { Rng } from '../src/rng.js';
 import { type CensusFixture, type Cell, loadFixture } from './helpers/fixtures.js';
 
 const census = loadFixture<CensusFixture>('prep/census');
@@ -96,6 +99,19 @@ describe('quantiles, medians and ranks', () => {
     for (const c of census.quantiles) {
       const sorted = Float64Array.from(c.values).sort();
       expectClose(c.q.map((q) => quantileSorted(sorted, q)), c.expected, 1e-15, String(c.values));
+    }
+  });
+
+  it('quantiles and medians by selection equal those of the sorted values, read in any order', () => {
+    const rng = new Rng(3);
+    for (const n of [1, 2, 5, 16, 17, 100, 1001]) {
+      for (const distinct of [1e9, 3]) {
+        const values = Float64Array.from({ length: n }, () => Math.floor(rng.nextFloat() * distinct) / 7);
+        const sorted = Float64Array.from(values).sort();
+        const ranked = new RankedValues(Float64Array.from(values));
+        for (const q of [0.99, 0, 0.5, 0.01, 1, 0.25, 0.75, 1 / 3]) expect(ranked.quantile(q)).toBe(quantileSorted(sorted, q));
+        expect(ranked.median()).toBe(medianSorted(sorted));
+      }
     }
   });
 

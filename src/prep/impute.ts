@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { requireChoice } from '../algorithms/validate.js';
 import { inputError, optionError } from '../errors.js';
-import { ColumnValues, medianSorted, Moments } from './stats.js';
+import { ColumnValues, Moments } from './stats.js';
 import {
   byColumn,
   ColumnStep,
@@ -83,7 +83,7 @@ export function fitImputer(input: TableInput, options: ImputeOptions = {}): Impu
     input,
     new NumericSink(options, () => new ValuesSink(), (columns, states) => {
       requireValues(columns, states.map((s) => s.values.length), what);
-      return new Imputer(columns, strategy, Float64Array.from(states, (s) => medianSorted(s.values.sorted())));
+      return new Imputer(columns, strategy, Float64Array.from(states, (s) => s.values.ranked().median()));
     }),
   );
 }

@@ -6,6 +6,7 @@ import {
   checkScaleSettings,
   minmaxScale,
   Moments,
+  RankedValues,
   robustScale,
   SCALE_METHODS,
   standardScale,
@@ -70,8 +71,7 @@ function matrixScales(x: Matrix, method: ScaleMethod, settings: ScaleSettings): 
         const { data, rowStart } = chunk;
         for (let r = 0; r < chunk.rows; r++) column[rowStart + r] = data[r * d + j]!;
       }
-      column.sort(); // float32 values: quantiles computed from them in float64
-      return robustScale(column, settings);
+      return robustScale(new RankedValues(column), settings); // float32 values: quantiles in float64
     });
   }
   const moments = columnMoments(x, method === 'minmax');

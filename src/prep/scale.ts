@@ -105,7 +105,7 @@ export function fitScaler(input: TableInput, options: ScaleOptions = {}): Scaler
       input,
       new NumericSink(options, () => new ValuesSink(), (columns, states) => {
         requireValues(columns, states.map((s) => s.values.length), what);
-        return new Scaler(columns, method, states.map((s) => robustScale(s.values.sorted(), options)));
+        return new Scaler(columns, method, states.map((s) => robustScale(s.values.ranked(), options)));
       }),
     );
   }

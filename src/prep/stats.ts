@@ -15,6 +15,7 @@
  *   not equal the value in floating point.
  */
 
+import { selectInPlace } from '../algorithms/select.js';
 import { lowerBound } from '../backends/js/kernels.js';
 
 /** Machine epsilon of float64. */
@@ -25,26 +26,59 @@ export const EPSILON = 2 ** -52;
  * NaN for no values.
  */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
+  return quantileOfRanks(sorted.length, (i) => sorted[i]!, q);
+}
+
+/** The median of ascending `sorted` values (no NaN); NaN for no values. */
+export function medianSorted(sorted: ArrayLike<number>): number {
+  return medianOfRanks(sorted.length, (i) => sorted[i]!);
+}
+
+/** The q-quantile of n values given the value of each rank (0-based, ascending). */
+function quantileOfRanks(n: number, rank: (i: number) => number, q: number): number {
   if (n === 0) return NaN;
   const h = (n - 1) * q;
-  if (h >= n - 1) return sorted[n - 1]!;
-  if (h <= 0) return sorted[0]!;
+  if (h >= n - 1) return rank(n - 1);
+  if (h <= 0) return rank(0);
   const lo = Math.floor(h);
   const gamma = h - lo;
-  const a = sorted[lo]!;
-  const b = sorted[lo + 1]!;
+  const a = rank(lo);
+  const b = rank(lo + 1);
   const diff = b - a;
   // NumPy's _lerp: from the nearer end, so that q = 1 style weights give b exactly.
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
 }
 
-/** The median of ascending `sorted` values (no NaN); NaN for no values. */
-export function medianSorted(sorted: ArrayLike<number>): number {
-  const n = sorted.length;
+function medianOfRanks(n: number, rank: (i: number) => number): number {
   if (n === 0) return NaN;
   const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return n % 2 === 1 ? rank(mid) : (rank(mid - 1) + rank(mid)) / 2;
+}
+
+/**
+ * Quantiles and the median of an array of values (no NaN) by selection, O(n) each where
+ * sorting first is O(n log n): a column of 500,000 values sorted in about 40 ms. The array is
+ * reordered.
+ */
+export class RankedValues {
+  constructor(private readonly values: Float32Array | Float64Array) {}
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  quantile(q: number): number {
+    return quantileOfRanks(this.values.length, (i) => this.rank(i), q);
+  }
+
+  median(): number {
+    return medianOfRanks(this.values.length, (i) => this.rank(i));
+  }
+
+  private rank(i: number): number {
+    selectInPlace(this.values, 0, this.values.length - 1, i);
+    return this.values[i]!;
+  }
 }
 
 /** scikit-learn's `_is_constant_feature`: a variance indistinguishable from 0 in float64. */
@@ -139,11 +173,9 @@ export class ColumnValues {
     }
   }
 
-  /** The values in ascending order (the internal array, sorted in place). */
-  sorted(): Float64Array {
-    const view = this.data.subarray(0, this.length);
-    view.sort();
-    return view;
+  /** The values, to read by rank (the internal array, reordered by each read). */
+  ranked(): RankedValues {
+    return new RankedValues(this.data.subarray(0, this.length));
   }
 }
 
@@ -292,10 +324,10 @@ export function minmaxScale(moments: Moments, settings: ScaleSettings = {}): Col
   return { center: moments.min, scale: range / (hi - lo), offset: lo };
 }
 
-export function robustScale(sorted: ArrayLike<number>, settings: ScaleSettings = {}): ColumnScale {
+export function robustScale(values: RankedValues, settings: ScaleSettings = {}): ColumnScale {
   const [qlo, qhi] = settings.quantileRange ?? [25, 75];
-  const iqr = quantileSorted(sorted, qhi / 100) - quantileSorted(sorted, qlo / 100);
-  return { center: medianSorted(sorted), scale: orOne(iqr), offset: 0 };
+  const iqr = values.quantile(qhi / 100) - values.quantile(qlo / 100);
+  return { center: values.median(), scale: orOne(iqr), offset: 0 };
 }
 
 /** Checks the scaling settings; messages name the option. */

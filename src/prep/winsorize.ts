@@ -1,7 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import { inputError, optionError } from '../errors.js';
 import { ValuesSink } from './impute.js';
-import { quantileSorted } from './stats.js';
 import {
   byColumn,
   ColumnStep,
@@ -91,12 +90,12 @@ export function fitWinsorizer(input: TableInput, options: WinsorizeOptions = {})
     input,
     new NumericSink(options, () => new ValuesSink(), (columns, states) => {
       requireValues(columns, states.map((s) => s.values.length), 'there is nothing to fit quantiles on');
-      const sorted = states.map((s) => s.values.sorted());
+      const ranked = states.map((s) => s.values.ranked());
       return new Winsorizer(
         columns,
         limits,
-        Float64Array.from(sorted, (v) => quantileSorted(v, limits[0])),
-        Float64Array.from(sorted, (v) => quantileSorted(v, limits[1])),
+        Float64Array.from(ranked, (v) => v.quantile(limits[0])),
+        Float64Array.from(ranked, (v) => v.quantile(limits[1])),
       );
     }),
   );
