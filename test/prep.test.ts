@@ -104,14 +104,29 @@ describe('quantiles, medians and ranks', () => {
 
   it('quantiles and medians by selection equal those of the sorted values, read in any order', () => {
     const rng = new Rng(3);
+    const shapes = [
+      (n: number) => Float64Array.from({ length: n }, () => rng.nextFloat()),
+      (n: number) => Float64Array.from({ length: n }, () => Math.floor(rng.nextFloat() * 3) / 7), // ties
+      (n: number) => Float64Array.from({ length: n }, (_, i) => (i * 37) % n), // a permutation
+    ];
     for (const n of [1, 2, 5, 16, 17, 100, 1001]) {
-      for (const distinct of [1e9, 3]) {
-        const values = Float64Array.from({ length: n }, () => Math.floor(rng.nextFloat() * distinct) / 7);
+      for (const shape of shapes) {
+        const values = shape(n);
         const sorted = Float64Array.from(values).sort();
         const ranked = new RankedValues(Float64Array.from(values));
-        for (const q of [0.99, 0, 0.5, 0.01, 1, 0.25, 0.75, 1 / 3]) expect(ranked.quantile(q)).toBe(quantileSorted(sorted, q));
+        for (const q of [0.99, 0, 0.5, 0.01, 1, 0.25, 0.75, 1 / 3]) {
+          expect(ranked.quantile(q)).toBe(quantileSorted(sorted, q));
+          expect(new RankedValues(Float64Array.from(values)).quantile(q)).toBe(quantileSorted(sorted, q));
+        }
         expect(ranked.median()).toBe(medianSorted(sorted));
+        expect(new RankedValues(Float64Array.from(values)).median()).toBe(medianSorted(sorted));
       }
+    }
+    // Many small arrays: the value next in rank may sit anywhere after a selection.
+    for (let trial = 0; trial < 500; trial++) {
+      const values = shapes[0]!(18 + (trial % 7));
+      const sorted = Float64Array.from(values).sort();
+      expect(new RankedValues(values).quantile(0.3)).toBe(quantileSorted(sorted, 0.3));
     }
   });
 

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import * as arrow from 'apache-arrow';
-import { CsvError, parse } from 'csv-parse';
+import Papa from 'papaparse';
 import { fileError, inputError } from '../errors.js';
 import { makeBatch } from './batch.js';
 import { BATCH_ROWS, decodeError, writeFully, type OutputFile } from './files.js';
@@ -9,33 +9,97 @@ import type { TableSource } from './read.js';
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** A decimal number (no hex, no digit separators: those are text in a data file). */
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /**
  * The words NumPy, pandas and R write for non-finite values. They count as numbers so that a
  * NaN in a numeric column is reported as "value is NaN", not as text.
  */
 const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
 
-/** The number a (trimmed, non-empty) cell holds, or undefined when it is not a number. */
+/**
+ * The number a (trimmed, non-empty) cell holds, or undefined when it is not a number. Decimals
+ * only: hex, binary and octal literals, which Number() also reads, are text in a data file.
+ */
 function parseNumber(cell: string): number | undefined {
-  if (DECIMAL.test(cell)) return Number(cell);
+  if (cell !== '' && decimalCharacters(cell)) {
+    // Of the strings made of these characters, Number() reads exactly the decimal numbers.
+    const value = Number(cell);
+    return value === value ? value : undefined;
+  }
   const word = NON_FINITE.exec(cell);
   if (!word) return undefined;
   if (word[2]!.toLowerCase() === 'nan') return NaN;
   return word[1] === '-' ? -Infinity : Infinity;
 }
 
-/** The records of a CSV file as arrays of trimmed cells, the header first. */
+/** Whether every character is a digit, a sign, a decimal point or an exponent mark. */
+function decimalCharacters(cell: string): boolean {
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell.charCodeAt(i);
+    // 0-9 + - . e E
+    if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 101 || c === 69)) return false;
+  }
+  return true;
+}
+
+/**
+ * The records of a CSV file as arrays of trimmed cells, the header first; blank lines are
+ * skipped. Parsed by Papa Parse (RFC 4180: a quoted field starts right after the delimiter), a
+ * stream chunk at a time, the file paused while the caller works through a chunk's records.
+ */
 async function* records(path: string): AsyncGenerator<string[]> {
-  const input = createReadStream(path);
-  const parser = input.pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }));
-  input.on('error', (err) => parser.destroy(err)); // pipe() does not forward read errors
+  const input = createReadStream(path, { encoding: 'utf8' }); // decodes characters split between chunks
+  const chunks: string[][][] = [];
+  let parser: Papa.Parser | undefined;
+  let finished = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    wake?.();
+    wake = undefined;
+  };
+  let recordsBefore = 0; // records of the chunks already handed over, blank lines included
+  Papa.parse<string[]>(input, {
+    delimiter: ',',
+    skipEmptyLines: true,
+    chunk(results, handle) {
+      parser = handle;
+      const error = results.errors[0];
+      if (error) {
+        failure ??= inputError(`${path}: invalid CSV (${error.message} in row ${recordsBefore + (error.row ?? 0)})`);
+        handle.abort();
+      } else {
+        chunks.push(results.data);
+        handle.pause();
+      }
+      signal();
+    },
+    complete() {
+      finished = true;
+      signal();
+    },
+    error(err) {
+      failure ??= decodeError(path, 'CSV', err);
+      signal();
+    },
+  });
   try {
-    for await (const record of parser) yield record as string[];
-  } catch (err) {
-    throw err instanceof CsvError ? inputError(`${path}: invalid CSV (${err.message})`) : decodeError(path, 'CSV', err);
+    for (;;) {
+      const chunk = chunks.shift();
+      if (chunk) {
+        recordsBefore += chunk.length;
+        for (const record of chunk) {
+          for (let j = 0; j < record.length; j++) record[j] = record[j]!.trim();
+          if (record.length > 1 || record[0] !== '') yield record; // a line of spaces is blank too
+        }
+        parser!.resume();
+        continue;
+      }
+      if (failure) throw failure;
+      if (finished) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
   } finally {
+    if (!finished) parser?.abort();
     input.destroy();
   }
 }

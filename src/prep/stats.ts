@@ -61,6 +61,9 @@ function medianOfRanks(n: number, rank: (i: number) => number): number {
  * reordered.
  */
 export class RankedValues {
+  /** The rank last put in place: everything after it is no smaller. */
+  private placed = -1;
+
   constructor(private readonly values: Float32Array | Float64Array) {}
 
   get length(): number {
@@ -76,8 +79,20 @@ export class RankedValues {
   }
 
   private rank(i: number): number {
-    selectInPlace(this.values, 0, this.values.length - 1, i);
-    return this.values[i]!;
+    const a = this.values;
+    if (i === this.placed + 1 && this.placed >= 0) {
+      // The next rank (a quantile between two values, an even median): the smallest value
+      // after the one placed, found by a scan rather than another selection.
+      let at = i;
+      for (let j = i + 1; j < a.length; j++) if (a[j]! < a[at]!) at = j;
+      const v = a[at]!;
+      a[at] = a[i]!;
+      a[i] = v;
+    } else if (i !== this.placed) {
+      selectInPlace(a, 0, a.length - 1, i);
+    }
+    this.placed = i;
+    return a[i]!;
   }
 }
 

@@ -59,6 +59,20 @@ describe('reading CSV', () => {
     await expect(collect(source.batches())).rejects.toThrow(`${path}: column "income", row 17: "abc" is not a number`);
   });
 
+  it('reads decimal numbers only', async () => {
+    const cells: [string, number | undefined][] = [
+      ['1.', 1], ['.5', 0.5], ['+2', 2], ['-0.25e-3', -0.00025], ['1E5', 1e5], ['007', 7], ['1e999', Infinity],
+      ['1e', undefined], ['1-2', undefined], ['e5', undefined], ['.', undefined], ['--1', undefined],
+      ['0b1', undefined], ['0o7', undefined], ['1_000', undefined], ['1,5', undefined],
+    ];
+    for (const [cell, value] of cells) {
+      const source = await openTable(await csv('cell.csv', `a\n"${cell}"\n`));
+      const [batch] = await collect(source.batches());
+      expect([cell, String(source.schema.fields[0]!.type)]).toEqual([cell, value === undefined ? 'Utf8' : 'Float64']);
+      expect(batch!.getChild('a')!.get(0)).toBe(value ?? cell);
+    }
+  });
+
   it('treats hex and digit separators as text', async () => {
     const path = await csv('hex.csv', 'a\n1\n0x1f\n');
     await expect(collect((await openTable(path)).batches())).rejects.toThrow(`${path}: column "a", row 2: "0x1f" is not a number`);
@@ -78,9 +92,29 @@ describe('reading CSV', () => {
     await expect(openTable(blank)).rejects.toThrow(`${blank}: is empty`);
   });
 
+  it('reads quoted fields (delimiters, line breaks, doubled quotes) and characters split between stream chunks', async () => {
+    // Node reads 64 KiB at a time: "é" (two bytes in UTF-8) and a quoted field with a line break
+    // are placed across chunk boundaries.
+    const filler = 'x'.repeat(65_536 - 'name,n\n'.length - 1);
+    const text = `name,n\n${filler}é,1\n"a, ""b""\nc",2\n${'y'.repeat(65_520)},3\n"tail\nend",4\n`;
+    const rows = rowsOf(await collect((await openTable(await csv('chunks.csv', text))).batches()));
+    expect(rows.map((row) => row.n)).toEqual([1, 2, 3, 4]);
+    expect(rows[0]!.name).toBe(`${filler}é`);
+    expect(rows[1]!.name).toBe('a, "b"\nc');
+    expect(rows[3]!.name).toBe('tail\nend');
+  });
+
+  it('names the row of malformed CSV far into the file', async () => {
+    const lines = ['a,b'];
+    for (let i = 1; i < 20_000; i++) lines.push(`${i},${i}`);
+    lines.push('20000,"open');
+    const path = await csv('late.csv', lines.join('\n') + '\n');
+    await expect(collect((await openTable(path)).batches())).rejects.toThrow(`${path}: invalid CSV (Quoted field unterminated in row 20000)`);
+  });
+
   it('rejects malformed CSV and a repeated header name', async () => {
     const quote = await csv('quote.csv', 'a,b\n1,"x\n2,3\n');
-    await expect(openTable(quote)).rejects.toThrow(`${quote}: invalid CSV (Quote Not Closed`);
+    await expect(openTable(quote)).rejects.toThrow(`${quote}: invalid CSV (Quoted field unterminated in row 1)`);
     const twice = await csv('twice.csv', 'a,b,a\n1,2,3\n');
     await expect(openTable(twice)).rejects.toThrow(`${twice}: column "a" appears twice in the header`);
   });
