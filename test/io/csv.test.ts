@@ -3,6 +3,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { formatFloat32 } from '../../src/io/csv.js';
 import { openTable, readMatrix, writeTable } from '../../src/io/index.js';
+import { Rng } from '../../src/rng.js';
 import { asyncOf, batchOf, collect, embeddingVector, rowsOf, useTempDir } from './helpers.js';
 
 const file = useTempDir();
@@ -71,6 +72,22 @@ describe('reading CSV', () => {
       expect([cell, String(source.schema.fields[0]!.type)]).toEqual([cell, value === undefined ? 'Utf8' : 'Float64']);
       expect(batch!.getChild('a')!.get(0)).toBe(value ?? cell);
     }
+  });
+
+  it('reads every decimal as Number() does, to the last bit', async () => {
+    const rng = new Rng(11);
+    const digits = (count: number) => Array.from({ length: count }, () => Math.floor(rng.nextFloat() * 10)).join('');
+    const cells = ['-0', '0.000', '999999999999999', '9999999999999999', '0.1', '-.5', '+7.', '123456789.012345', '1.0000000000000002'];
+    for (let i = 0; i < 20_000; i++) {
+      const sign = ['', '-', '+'][i % 3]!;
+      const whole = digits(Math.floor(rng.nextFloat() * 9));
+      const fraction = digits(Math.floor(rng.nextFloat() * 10));
+      cells.push(`${sign}${whole || '0'}${i % 5 === 0 ? '' : '.'}${i % 5 === 0 ? '' : fraction}`);
+    }
+    const source = await openTable(await csv('decimals.csv', `a\n${cells.join('\n')}\n`));
+    const values = (await collect(source.batches())).flatMap((batch) => [...batch.getChild('a')!]);
+    const differing = cells.filter((cell, i) => !Object.is(values[i], Number(cell)));
+    expect(differing).toEqual([]);
   });
 
   it('treats hex and digit separators as text', async () => {
