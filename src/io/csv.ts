@@ -94,7 +94,7 @@ async function* records(path: string): AsyncGenerator<string[]> {
     wake?.();
     wake = undefined;
   };
-  let recordsBefore = 0; // records of the chunks already handed over, blank lines included
+  let recordsBefore = 0; // records of the chunks already handed over (lines of spaces included)
   Papa.parse<string[]>(input, {
     delimiter: ',',
     skipEmptyLines: true,
