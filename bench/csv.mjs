@@ -4,7 +4,8 @@
 //   npm run build && node bench/csv.mjs [--rows N] [--quick] [--tag T]
 //
 // The table: an id, a region (5 values), 20 numeric columns (every third one skewed), 2% of one
-// column missing. Two measurements, each made 3 times with the sides alternating, medians:
+// column missing. Two measurements, each made 3 times by each side (pandas' three runs between
+// clusterkit's first and second, so that both see the same state of the machine), medians:
 //  - read: the file into columns (clusterkit: openTable, then every record batch; pandas:
 //    read_csv);
 //  - prep: reading plus fitting median imputation, winsorizing at the 1% / 99% quantiles and
