@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { aggregateGroups, medianInPlace, type AggregateResult } from '../src/algorithms/aggregate.js';
-import { selectInPlace } from '../src/algorithms/select.js';
+import { aggregateGroups, type AggregateResult } from '../src/algorithms/aggregate.js';
+import { medianInPlace, selectInPlace } from '../src/algorithms/select.js';
 import { profileClusters, type ProfileResult } from '../src/algorithms/profile.js';
 import { aggregateGroups as aggregateFromIndex, ClusterkitError, Matrix, profileClusters as profileFromIndex } from '../src/index.js';
 import { Rng } from '../src/rng.js';

@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import { describeNonFinite, inputError, optionError } from '../errors.js';
 import { makeBatch } from '../io/batch.js';
 import { batchSource, columnIndex, isNumericType, planColumns, type ColumnPlan, type MatrixInput } from '../io/to-matrix.js';
-import { selectInPlace } from './select.js';
+import { medianInPlace } from './select.js';
 
 /**
  * Group-by aggregation of a table, streamed over its record batches: per group (one value of a
@@ -448,24 +448,6 @@ export function columnMedians(parts: readonly Float32Array[], d: number): Float6
     for (let c = 0; c < b; c++) out[j0 + c] = medianInPlace(scratch, rows, c * rows);
   }
   return out;
-}
-
-/**
- * The median of the `n` values of `a` from `start` (reordering them): the middle value, or the
- * mean of the two middle values for even `n` (NumPy's convention). Quickselect with a
- * median-of-three pivot, O(n) on average; after 2·log2(n) + 8 partitioning rounds without
- * finishing (an adversarial order) the remaining range is sorted instead, so the worst case is
- * O(n log n). Ranges of up to 16 values are insertion-sorted. NaN if n is 0.
- */
-export function medianInPlace(a: Float32Array | Float64Array, n: number, start = 0): number {
-  if (n === 0) return NaN;
-  const k = start + (n >> 1);
-  selectInPlace(a, start, start + n - 1, k);
-  const upper = a[k]!;
-  if (n % 2 === 1) return upper;
-  let lower = -Infinity;
-  for (let i = start; i < k; i++) if (a[i]! > lower) lower = a[i]!;
-  return (lower + upper) / 2;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// Quickselect, shared by medians (aggregate, profile), affinity propagation's median
-// preference and k-means' farthest-row search: O(n) on average instead of a full sort.
+// Quickselect, and medians by it: shared by aggregate, profile and prep's medians and
+// quantiles, affinity propagation's median preference and k-means' farthest-row search. O(n)
+// on average instead of a full sort.
 
 /**
  * Reorders a[lo..hi] (inclusive) so that a[k] holds the value of its rank there, with no larger
@@ -48,6 +49,24 @@ export function selectInPlace(a: Float32Array | Float64Array, lo: number, hi: nu
     }
     a[j + 1] = v;
   }
+}
+
+/**
+ * The median of the `n` values of `a` from `start` (reordering them): the middle value, or the
+ * mean of the two middle values for even `n` (NumPy's convention). Quickselect with a
+ * median-of-three pivot, O(n) on average; after 2·log2(n) + 8 partitioning rounds without
+ * finishing (an adversarial order) the remaining range is sorted instead, so the worst case is
+ * O(n log n). Ranges of up to 16 values are insertion-sorted. NaN if n is 0.
+ */
+export function medianInPlace(a: Float32Array | Float64Array, n: number, start = 0): number {
+  if (n === 0) return NaN;
+  const k = start + (n >> 1);
+  selectInPlace(a, start, start + n - 1, k);
+  const upper = a[k]!;
+  if (n % 2 === 1) return upper;
+  let lower = -Infinity;
+  for (let i = start; i < k; i++) if (a[i]! > lower) lower = a[i]!;
+  return (lower + upper) / 2;
 }
 
 /** 1 for true, 0 for false: V8 compiles `boolean | 0` to a set-on-condition, not a branch. */

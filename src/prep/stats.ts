@@ -15,7 +15,7 @@
  *   not equal the value in floating point.
  */
 
-import { selectInPlace } from '../algorithms/select.js';
+import { medianInPlace, selectInPlace } from '../algorithms/select.js';
 import { lowerBound } from '../backends/js/kernels.js';
 
 /** Machine epsilon of float64. */
@@ -31,7 +31,10 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** The median of ascending `sorted` values (no NaN); NaN for no values. */
 export function medianSorted(sorted: ArrayLike<number>): number {
-  return medianOfRanks(sorted.length, (i) => sorted[i]!);
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The q-quantile of n values given the value of each rank (0-based, ascending). */
@@ -47,12 +50,6 @@ function quantileOfRanks(n: number, rank: (i: number) => number, q: number): num
   const diff = b - a;
   // NumPy's _lerp: from the nearer end, so that q = 1 style weights give b exactly.
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
-}
-
-function medianOfRanks(n: number, rank: (i: number) => number): number {
-  if (n === 0) return NaN;
-  const mid = n >> 1;
-  return n % 2 === 1 ? rank(mid) : (rank(mid - 1) + rank(mid)) / 2;
 }
 
 /**
@@ -75,7 +72,8 @@ export class RankedValues {
   }
 
   median(): number {
-    return medianOfRanks(this.values.length, (i) => this.rank(i));
+    this.placed = -1; // the next rank asked for is selected afresh
+    return medianInPlace(this.values, this.values.length);
   }
 
   private rank(i: number): number {
