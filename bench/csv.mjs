@@ -14,20 +14,15 @@
 //    with NumPy's linear method, clip, RobustScaler, get_dummies).
 // Needs Debian's python3-pandas and python3-sklearn. Writes bench/results/<tag>-csv.json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileBenchmarkOptions, writeResults } from './lib/file-benchmark.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { median } from './lib/timing.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const quick = args.includes('--quick');
-const n = Number(option('rows', quick ? 50_000 : 500_000));
-const tag = option('tag', `dev-${machineInfo().cores}core`);
+const options = fileBenchmarkOptions('csv.mjs', 500_000, 50_000);
+const n = options.rows;
 const { fitPrep, openTable } = await import(new URL('../dist/index.js', import.meta.url).href);
 const log = (...a) => console.error(...a);
 
@@ -117,7 +112,7 @@ try {
 
   const result = {
     machine: machineInfo(),
-    command: `node bench/csv.mjs ${args.join(' ')}`.trim(),
+    command: options.command,
     rows: n,
     mib: text.length / 2 ** 20,
     clusterkit: { readMs: median(times.read), prepMs: median(times.prep), samples: times },
@@ -125,8 +120,7 @@ try {
     speedup: peer.readMs ? { read: peer.readMs / median(times.read), prep: peer.prepMs / median(times.prep) } : undefined,
     centerDifference,
   };
-  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`results/${tag}-csv${quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(options, 'csv', result);
   console.log(`\nA ${n}-row census CSV (${result.mib.toFixed(1)} MiB) — ${result.machine.cpu}, ${result.machine.cores} cores; medians of 3`);
   console.log('step                       pandas / scikit-learn   clusterkit   speed-up');
   for (const step of ['read', 'prep']) {

@@ -9,23 +9,18 @@
 // the page cache; the median is reported, with the batches alone (the decoder's share) and the
 // throughput. Writes bench/results/<tag>-read.json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeEmbeddings } from './lib/embeddings-file.mjs';
+import { fileBenchmarkOptions, writeResults } from './lib/file-benchmark.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { writeNpy } from './lib/npy.mjs';
 import { median } from './lib/timing.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const quick = args.includes('--quick');
-const n = Number(option('rows', quick ? 131_072 : 1_048_576));
+const options = fileBenchmarkOptions('read.mjs', 1_048_576, 131_072);
+const n = options.rows;
 const d = 512;
-const tag = option('tag', `dev-${machineInfo().cores}core`);
 const { openTable, readMatrix } = await import(new URL('../dist/io/index.js', import.meta.url).href);
 const log = (...a) => console.error(...a);
 
@@ -76,10 +71,8 @@ print(sorted(t)[1] * 1000)
     gibPerSecond: gib / (median(t.matrix) / 1000),
     samples: t,
   }));
-  const result = { machine: machineInfo(), command: `node bench/read.mjs ${args.join(' ')}`.trim(), rows: n, cols: d, gib, formats: rows, numpyLoadMs: numpyMs };
-  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  const out = new URL(`results/${tag}-read${quick ? '-quick' : ''}.json`, import.meta.url);
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const result = { machine: machineInfo(), command: options.command, rows: n, cols: d, gib, formats: rows, numpyLoadMs: numpyMs };
+  writeResults(options, 'read', result);
   console.log(`\n${n} × ${d} float32 embeddings (${gib.toFixed(2)} GiB) read into a Matrix — ${result.machine.cpu}, ${result.machine.cores} cores`);
   console.log('format    matrix      batches alone   GiB/s');
   for (const r of rows) console.log(`${r.format.padEnd(8)}  ${(r.matrixMs / 1000).toFixed(2).padStart(6)} s   ${(r.batchesMs / 1000).toFixed(2).padStart(6)} s        ${r.gibPerSecond.toFixed(2)}`);
